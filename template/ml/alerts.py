@@ -1,0 +1,27 @@
+"""The text of the alerts that pipelines send on success and on failure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def success_message(pipeline: str, run: str, details: Mapping[str, Any]) -> str:
+    """Return the alert for a successful run, one line per detail."""
+    lines = [f"Pipeline `{pipeline}` succeeded (run `{run}`)."]
+    lines += [f"- {key}: {value}" for key, value in details.items()]
+    return "\n".join(lines)
+
+
+def failure_message(
+    pipeline: str, run: str, step: str | None, error: BaseException, dashboard_url: str | None
+) -> str:
+    """Return the alert for a failed run: where it failed, the error, and a link."""
+    first_line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    lines = [
+        f"Pipeline `{pipeline}` failed (run `{run}`)" + (f" in step `{step}`." if step else "."),
+        f"Error: {type(error).__name__}: {first_line}",
+    ]
+    if dashboard_url:
+        lines.append(f"Dashboard: {dashboard_url}")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""ZenML pipelines: wiring of steps, no logic of their own."""

@@ -1,0 +1,109 @@
+"""Training pipeline: data, search, training, evaluation, promotion."""
+
+from typing import Any
+
+from zenml import pipeline
+
+from ml.metrics import get_metric
+from ml.search import default_candidate
+from steps.alerts import notify_on_success
+from steps.etl import data_loader, train_data_preprocessor, train_data_splitter
+from steps.hp_tuning import hp_tuning_select_best_model, hp_tuning_single_search
+from steps.promotion import promote_latest, promote_with_metric_compare
+from steps.training import model_evaluator, model_trainer
+
+
+@pipeline
+def training(
+    dataset: str,
+    target_column: str,
+    task_type: str,
+    inference_share: float,
+    random_state: int,
+    test_size: float,
+    normalize: bool,
+    drop_columns: list[str],
+    metric: str,
+    model_families: dict[str, dict[str, Any]],
+    hp_tuning: bool,
+    search_strategy: str,
+    search_iterations: int,
+    cv_folds: int,
+    train_threshold: float | None,
+    test_threshold: float | None,
+    fail_on_quality_gates: bool,
+    promotion: str,
+    target_stage: str,
+    min_improvement: float,
+    notify_on_success_enabled: bool,
+) -> None:
+    """Train a model version, gate it on quality, and promote it if it earns the stage."""
+    raw_dataset = data_loader(
+        dataset=dataset,
+        target_column=target_column,
+        inference_share=inference_share,
+        random_state=random_state,
+    )
+    dataset_trn, dataset_tst = train_data_splitter(
+        dataset=raw_dataset,
+        target_column=target_column,
+        test_size=test_size,
+        random_state=random_state,
+        task_type=task_type,
+    )
+    features_trn, features_tst, _ = train_data_preprocessor(
+        dataset_trn=dataset_trn,
+        dataset_tst=dataset_tst,
+        target_column=target_column,
+        normalize=normalize,
+        drop_columns=drop_columns,
+    )
+    if hp_tuning:
+        search_results = [
+            hp_tuning_single_search(
+                features_trn=features_trn,
+                target_column=target_column,
+                family=family,
+                spec=spec,
+                metric=metric,
+                strategy=search_strategy,
+                iterations=search_iterations,
+                cv_folds=cv_folds,
+                random_state=random_state,
+                id=f"hp_tuning_search_{family}",
+            )
+            for family, spec in model_families.items()
+        ]
+        candidate = hp_tuning_select_best_model(search_results=search_results, metric=metric)
+    else:
+        family, spec = next(iter(model_families.items()))
+        candidate = default_candidate(family, spec, get_metric(metric))
+    model = model_trainer(
+        features_trn=features_trn,
+        target_column=target_column,
+        candidate=candidate,
+        random_state=random_state,
+    )
+    test_score = model_evaluator(
+        model=model,
+        features_trn=features_trn,
+        features_tst=features_tst,
+        target_column=target_column,
+        metric=metric,
+        train_threshold=train_threshold,
+        test_threshold=test_threshold,
+        fail_on_quality_gates=fail_on_quality_gates,
+    )
+    if promotion == "metric_compare":
+        decision = promote_with_metric_compare(
+            test_score=test_score,
+            dataset_tst=dataset_tst,
+            target_column=target_column,
+            metric=metric,
+            target_stage=target_stage,
+            min_improvement=min_improvement,
+        )
+    else:
+        decision = promote_latest(test_score=test_score, metric=metric, target_stage=target_stage)
+    if notify_on_success_enabled:
+        notify_on_success(details=decision)

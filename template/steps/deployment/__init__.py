@@ -1,0 +1,5 @@
+"""Steps that serve the promoted model version."""
+
+from steps.deployment.deployment_deploy import deployment_deploy
+
+__all__ = ["deployment_deploy"]

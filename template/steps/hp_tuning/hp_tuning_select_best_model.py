@@ -1,0 +1,28 @@
+"""Pick the model family with the best cross-validated score."""
+
+from typing import Annotated, Any
+
+from zenml import log_metadata, step
+from zenml.logger import get_logger
+
+from ml.metrics import get_metric
+from ml.search import select_best
+
+logger = get_logger(__name__)
+
+
+@step
+def hp_tuning_select_best_model(
+    search_results: list[dict[str, Any]], metric: str
+) -> Annotated[dict[str, Any], "best_model_candidate"]:
+    """Return the winning family's estimator and parameters, recording every score."""
+    best = select_best(search_results, get_metric(metric))
+    scores = {result["family"]: result["cv_score"] for result in search_results}
+    logger.info("Cross-validated %s by family: %s; best: %s", metric, scores, best["family"])
+    log_metadata(
+        metadata={
+            "model_selection": {"metric": metric, "cv_scores": scores, "best": best["family"]}
+        },
+        infer_model=True,
+    )
+    return best

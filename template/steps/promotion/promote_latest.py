@@ -1,0 +1,19 @@
+"""Promote every new model version that passed the quality gates."""
+
+from typing import Annotated, Any
+
+from zenml import get_step_context, step
+
+from ml.metrics import get_metric
+from ml.promotion import decide_latest
+from steps.promotion.model_stage import apply_decision
+
+
+@step(enable_cache=False)
+def promote_latest(
+    test_score: float, metric: str, target_stage: str
+) -> Annotated[dict[str, Any], "promotion_decision"]:
+    """Move the new version into the stage and return the recorded decision."""
+    decision = decide_latest(get_metric(metric), test_score)
+    apply_decision(get_step_context().model, target_stage, decision)
+    return decision.as_metadata()

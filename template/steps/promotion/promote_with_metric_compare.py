@@ -1,0 +1,50 @@
+"""Promote the new model version only when it beats the version in the stage."""
+
+from typing import Annotated, Any
+
+import pandas as pd
+from zenml import get_step_context, step
+
+from ml.metrics import get_metric
+from ml.preprocessing import transform
+from ml.promotion import decide_by_metric
+from steps.promotion.model_stage import apply_decision, version_in_stage
+
+
+@step(enable_cache=False)
+def promote_with_metric_compare(
+    test_score: float,
+    dataset_tst: pd.DataFrame,
+    target_column: str,
+    metric: str,
+    target_stage: str,
+    min_improvement: float,
+) -> Annotated[dict[str, Any], "promotion_decision"]:
+    """Compare the new version with the stage's version on this run's test set.
+
+    The current version is scored with its own model and its own preprocessing on
+    the same held-out rows the new version was scored on, so both scores compare.
+    Returns the decision with both scores.
+    """
+    model = get_step_context().model
+    scoring = get_metric(metric)
+    current = version_in_stage(model.name, target_stage)
+    current_score = None
+    if current is not None and current.id != model.id:
+        features = transform(
+            current.get_artifact("preprocess_pipeline").load(), dataset_tst, target_column
+        )
+        current_score = scoring.score(
+            current.get_artifact("model").load(),
+            features.drop(columns=[target_column]),
+            features[target_column],
+        )
+    decision = decide_by_metric(
+        scoring,
+        test_score,
+        current_score,
+        str(current.number) if current is not None else None,
+        min_improvement,
+    )
+    apply_decision(model, target_stage, decision)
+    return decision.as_metadata()

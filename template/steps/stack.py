@@ -1,0 +1,45 @@
+"""Access to the active stack's components, resolved when a step runs, never at import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from zenml.client import Client
+from zenml.logger import get_logger
+
+logger = get_logger(__name__)
+
+SETUP_HINT = "Run `make setup` to register and activate this project's stack."
+
+
+def require_component(kind: str) -> Any:
+    """Return the active stack's component of `kind`, or say how to provision it."""
+    stack = Client().active_stack
+    component = getattr(stack, kind)
+    if component is None:
+        raise RuntimeError(
+            f"The active ZenML stack '{stack.name}' has no {kind.replace('_', ' ')}. " + SETUP_HINT
+        )
+    return component
+
+
+def configure_mlflow() -> None:
+    """Point the MLflow client at the active stack's experiment tracker."""
+    require_component("experiment_tracker").configure_mlflow()
+
+
+def post_alert(message: str) -> bool:
+    """Post `message` through the stack's alerter; log it when there is none.
+
+    An alerter that fails never fails the pipeline: the error is logged in one line.
+    Returns whether an alerter accepted the message.
+    """
+    alerter = Client().active_stack.alerter
+    if alerter is None:
+        logger.info("No alerter in the active stack; the alert would say:\n%s", message)
+        return False
+    try:
+        return bool(alerter.post(message))
+    except Exception as error:  # noqa: BLE001 - an alert must never fail a pipeline
+        logger.error("The alert was not sent: %s: %s", type(error).__name__, error)
+        return False

@@ -1,0 +1,43 @@
+"""Score the trained model and apply the quality gates."""
+
+from typing import Annotated, Any
+
+import pandas as pd
+from zenml import log_metadata, step
+from zenml.logger import get_logger
+
+from ml.metrics import get_metric
+from ml.quality import failed_quality_gates
+
+logger = get_logger(__name__)
+
+
+@step
+def model_evaluator(
+    model: Any,
+    features_trn: pd.DataFrame,
+    features_tst: pd.DataFrame,
+    target_column: str,
+    metric: str,
+    train_threshold: float | None,
+    test_threshold: float | None,
+    fail_on_quality_gates: bool,
+) -> Annotated[float, "test_score"]:
+    """Return the model's test-set score after checking both gates.
+
+    A missed gate is a warning, or an error when `fail_on_quality_gates` is set.
+    """
+    scoring = get_metric(metric)
+    scores = {
+        name: scoring.score(model, frame.drop(columns=[target_column]), frame[target_column])
+        for name, frame in (("train", features_trn), ("test", features_tst))
+    }
+    log_metadata(metadata={"evaluation": {"metric": metric, **scores}}, infer_model=True)
+    failures = failed_quality_gates(
+        scoring, scores, {"train": train_threshold, "test": test_threshold}
+    )
+    for failure in failures:
+        logger.warning("Quality gate missed: %s.", failure)
+    if failures and fail_on_quality_gates:
+        raise RuntimeError("Quality gates failed: " + "; ".join(failures) + ".")
+    return scores["test"]

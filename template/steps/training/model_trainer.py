@@ -1,0 +1,55 @@
+"""Train the selected model and track it in MLflow and the Model Control Plane."""
+
+from typing import Annotated, Any
+
+import pandas as pd
+from sklearn.base import BaseEstimator
+from zenml import ArtifactConfig, get_step_context, log_metadata, step
+from zenml.enums import ArtifactType
+
+from ml.search import train_candidate
+
+
+@step(experiment_tracker=True)
+def model_trainer(
+    features_trn: pd.DataFrame,
+    target_column: str,
+    candidate: dict[str, Any],
+    random_state: int,
+) -> Annotated[BaseEstimator, ArtifactConfig(name="model", artifact_type=ArtifactType.MODEL)]:
+    """Fit the candidate on the whole training set and register it in MLflow.
+
+    The MLflow run records the family, parameters and cross-validated score; the
+    model is registered under the ZenML model's name, and the registered version is
+    recorded on the ZenML model version so deployment can serve exactly this model.
+    """
+    import mlflow
+    import sklearn
+
+    features = features_trn.drop(columns=[target_column])
+    model = train_candidate(candidate, features, features_trn[target_column], random_state)
+    model_name = get_step_context().model.name
+    mlflow.log_params({"family": candidate["family"], **candidate["params"]})
+    if candidate["cv_score"] is not None:
+        mlflow.log_metric(f"cv_{candidate['metric']}", candidate["cv_score"])
+    info = mlflow.sklearn.log_model(
+        model,
+        name="model",
+        registered_model_name=model_name,
+        signature=mlflow.models.infer_signature(features, model.predict(features)),
+        pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
+    )
+    log_metadata(
+        metadata={
+            "mlflow": {
+                "registered_model": model_name,
+                "registered_version": str(info.registered_model_version),
+                "model_uri": f"models:/{model_name}/{info.registered_model_version}",
+                "artifact_uri": mlflow.get_logged_model(info.model_id).artifact_location,
+                "run_id": info.run_id,
+            },
+            "training": {"family": candidate["family"], "params": candidate["params"]},
+        },
+        infer_model=True,
+    )
+    return model

@@ -1,0 +1,42 @@
+"""Validators of the questionnaire reject bad answers with a message that helps."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from conftest import Renderer
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"product_name": "my-product"}, "'my-product' is not a valid product name"),
+        ({"product_name": "2fast"}, "starting with a letter"),
+        ({"product_name": "Churn"}, "use lowercase letters"),
+        ({"product_name": "class"}, "'class' is a Python keyword"),
+        ({"email": "not-an-email"}, "'not-an-email' is not an email address"),
+        ({"zenml_server_url": "localhost:8080"}, "'localhost:8080' is not a URL"),
+        ({"zenml_server_url": "ftp://server"}, "is not a URL"),
+        ({"version": "one"}, "'one' is not a version"),
+        ({"copyright_year": "26"}, "'26' is not a year"),
+        ({"project_name": "  "}, "The project name must not be empty"),
+    ],
+)
+def test_bad_answers_are_rejected(render_project: Renderer, answers: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        render_project(**answers)
+
+
+def test_product_name_is_derived_from_the_project_name(render_project: Renderer) -> None:
+    project = render_project(project_name="My Fancy-Product 2")
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["product_name"] == "my_fancy_product_2"
+    config = yaml.safe_load((project / "configs" / "training.yaml").read_text())
+    assert config["model"]["name"] == "my_fancy_product_2"
+
+
+def test_good_urls_are_accepted(render_project: Renderer) -> None:
+    project = render_project(zenml_server_url="https://zenml.example.com:8080")
+    stack = yaml.safe_load((project / "configs" / "stack.yaml").read_text())
+    assert stack["zenml_server_url"] == "https://zenml.example.com:8080"

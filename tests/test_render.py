@@ -1,0 +1,180 @@
+"""Every combination of answers renders a clean, formatted, complete project."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import Renderer
+
+PROJECT_FILES = {
+    ".copier-answers.yml",
+    ".gitignore",
+    "Makefile",
+    "README.md",
+    "pyproject.toml",
+    "requirements.txt",
+    "run.py",
+    "configs/batch_inference.yaml",
+    "configs/deployment.yaml",
+    "configs/stack.yaml",
+    "configs/training.yaml",
+    "ml/__init__.py",
+    "ml/alerts.py",
+    "ml/data.py",
+    "ml/drift.py",
+    "ml/metrics.py",
+    "ml/preprocessing.py",
+    "ml/promotion.py",
+    "ml/quality.py",
+    "ml/search.py",
+    "pipelines/__init__.py",
+    "pipelines/batch_inference.py",
+    "pipelines/deployment.py",
+    "pipelines/training.py",
+    "scripts/setup_stack.py",
+    "scripts/stop_deployments.py",
+    "steps/__init__.py",
+    "steps/stack.py",
+    "steps/alerts/__init__.py",
+    "steps/alerts/notify_on_failure.py",
+    "steps/alerts/notify_on_success.py",
+    "steps/data_quality/__init__.py",
+    "steps/data_quality/drift_quality_gate.py",
+    "steps/data_quality/drift_report.py",
+    "steps/deployment/__init__.py",
+    "steps/deployment/deployment_deploy.py",
+    "steps/deployment/model_services.py",
+    "steps/etl/__init__.py",
+    "steps/etl/data_loader.py",
+    "steps/etl/inference_data_loader.py",
+    "steps/etl/inference_data_preprocessor.py",
+    "steps/etl/train_data_preprocessor.py",
+    "steps/etl/train_data_splitter.py",
+    "steps/hp_tuning/__init__.py",
+    "steps/hp_tuning/hp_tuning_select_best_model.py",
+    "steps/hp_tuning/hp_tuning_single_search.py",
+    "steps/inference/__init__.py",
+    "steps/inference/inference_predict.py",
+    "steps/promotion/__init__.py",
+    "steps/promotion/model_stage.py",
+    "steps/promotion/promote_latest.py",
+    "steps/promotion/promote_with_metric_compare.py",
+    "steps/training/__init__.py",
+    "steps/training/model_evaluator.py",
+    "steps/training/model_trainer.py",
+    "tests/conftest.py",
+    "tests/test_alerts.py",
+    "tests/test_cli.py",
+    "tests/test_data.py",
+    "tests/test_drift.py",
+    "tests/test_preprocessing.py",
+    "tests/test_promotion.py",
+    "tests/test_search.py",
+}
+
+LICENSES = ["apache", "mit", "bsd", "isc", "gpl3", "none"]
+FLAGS = ["hyperparameters_tuning", "metric_compare_promotion", "data_quality_checks"]
+
+
+def matrix() -> list[dict]:
+    """Product over the options that shape the pipelines, a cycle over the others."""
+    independent = itertools.cycle(
+        [
+            {"open_source_license": license_, "target_environment": environment,
+             "notify_on_failures": failures, "notify_on_successes": successes}
+            for license_, environment, failures, successes in zip(
+                LICENSES,
+                itertools.cycle(["staging", "production"]),
+                itertools.cycle([True, False, True]),
+                itertools.cycle([False, True]),
+            )
+        ]
+    )
+    cases = []
+    for values in itertools.product([True, False], repeat=len(FLAGS)):
+        cases.append({**dict(zip(FLAGS, values)), **next(independent)})
+    # Licenses not reached by the cycle above still get a render of their own.
+    covered = {case["open_source_license"] for case in cases}
+    cases += [{"open_source_license": license_} for license_ in LICENSES if license_ not in covered]
+    return cases
+
+
+def rendered_files(project: Path) -> set[str]:
+    """Return the project's files relative to its root."""
+    return {str(path.relative_to(project)) for path in project.rglob("*") if path.is_file()}
+
+
+@pytest.mark.parametrize("answers", matrix(), ids=lambda answers: "-".join(
+    f"{key[:8]}={value}" for key, value in answers.items()))
+def test_render_is_complete_clean_and_formatted(render_project: Renderer, answers: dict) -> None:
+    project = render_project(**answers)
+    license_ = answers.get("open_source_license", "apache")
+    expected = PROJECT_FILES | ({"LICENSE"} if license_ != "none" else set())
+    assert rendered_files(project) == expected
+
+    for path in project.rglob("*"):
+        if path.is_file():
+            text = path.read_text()
+            assert "{{" not in text and "{%" not in text, f"Jinja left in {path}"
+    for path in [*project.glob("configs/*.yaml"), project / ".copier-answers.yml"]:
+        assert yaml.safe_load(path.read_text()) is not None
+
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("answers", matrix()[:4])
+def test_answers_reach_the_configs(render_project: Renderer, answers: dict) -> None:
+    project = render_project(**answers)
+    training = yaml.safe_load((project / "configs" / "training.yaml").read_text())
+    inference = yaml.safe_load((project / "configs" / "batch_inference.yaml").read_text())
+    parameters = training["parameters"]
+    assert parameters["hp_tuning"] is answers["hyperparameters_tuning"]
+    assert parameters["promotion"] == (
+        "metric_compare" if answers["metric_compare_promotion"] else "latest"
+    )
+    assert parameters["target_stage"] == answers["target_environment"]
+    assert inference["model"]["version"] == answers["target_environment"]
+    assert inference["parameters"]["data_quality_checks"] is answers["data_quality_checks"]
+    for config in (training, inference):
+        assert config["extra"]["notify_on_failure"] is answers["notify_on_failures"]
+        assert config["parameters"]["notify_on_success_enabled"] is answers["notify_on_successes"]
+
+
+def test_no_license_means_no_license_anywhere(render_project: Renderer) -> None:
+    project = render_project(open_source_license="none")
+    assert not (project / "LICENSE").exists()
+    for path in project.rglob("*"):
+        if path.is_file() and path.name != ".copier-answers.yml":
+            text = path.read_text().lower()
+            assert "licensed" not in text and "license = " not in text, path
+    assert "license" not in yaml.safe_load((project / "configs" / "training.yaml").read_text())[
+        "model"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("license_", "phrase"),
+    [("mit", "MIT License"), ("bsd", "BSD 3-Clause"), ("isc", "ISC License"),
+     ("gpl3", "GNU GENERAL PUBLIC LICENSE"), ("apache", "Apache License")],
+)
+def test_license_text_names_the_holder(render_project: Renderer, license_: str, phrase: str) -> None:
+    project = render_project(open_source_license=license_, full_name="Ada Lovelace",
+                             copyright_year="2031")
+    text = (project / "LICENSE").read_text()
+    assert phrase in text
+    if license_ in {"mit", "bsd", "isc"}:
+        assert "2031" in text and "Ada Lovelace" in text
+    assert "Ada Lovelace" in (project / "pyproject.toml").read_text()
