@@ -1,0 +1,60 @@
+"""Print, as JSON, what the generated project's runs left in ZenML and MLflow.
+
+Runs inside a rendered project, with that project's ZenML home in the environment.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from zenml.client import Client
+
+
+def main() -> None:
+    """Collect pipeline runs, model versions, stage, predictions and MLflow alias."""
+    training = yaml.safe_load(Path("configs/training.yaml").read_text())
+    name = training["model"]["name"]
+    stage = training["parameters"]["target_stage"]
+    client = Client()
+    runs: dict[str, list[dict]] = {}
+    for run in client.list_pipeline_runs(sort_by="asc:created", size=100).items:
+        runs.setdefault(run.pipeline.name, []).append(
+            {
+                "status": str(run.status.value),
+                "model_version": run.model_version.number if run.model_version else None,
+                "steps": {step: str(s.status.value) for step, s in run.steps.items()},
+            }
+        )
+    versions = [
+        {
+            "number": version.number,
+            "stage": version.stage.value if hasattr(version.stage, "value") else version.stage,
+            "promotion": version.run_metadata.get("promotion"),
+            "evaluation": version.run_metadata.get("evaluation"),
+            "mlflow": version.run_metadata.get("mlflow"),
+        }
+        for version in client.list_model_versions(name, sort_by="asc:number", size=100).items
+    ]
+    staged = client.get_model_version(name, stage)
+    predictions = staged.get_artifact("predictions")
+    client.active_stack.experiment_tracker.configure_mlflow()
+    from mlflow import MlflowClient
+
+    alias_version = MlflowClient().get_model_version_by_alias(name, stage).version
+    print(
+        json.dumps(
+            {
+                "runs": runs,
+                "versions": versions,
+                "staged_version": staged.number,
+                "predictions": len(predictions.load()) if predictions else None,
+                "mlflow_alias_version": alias_version,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""Full runs of the generated project: three pipelines, promotion, alerts, its own tests."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, Renderer
+from generated_project import (
+    kill_processes_under,
+    run_in_project,
+    setup_stack,
+    stop_services,
+)
+
+INSPECT = str(REPO_ROOT / "tests" / "inspect_project.py")
+ALL_OFF = {
+    "hyperparameters_tuning": False,
+    "metric_compare_promotion": False,
+    "data_quality_checks": False,
+    "notify_on_failures": False,
+    "notify_on_successes": False,
+}
+
+
+@pytest.fixture
+def running_project(render_project: Renderer) -> Iterator:
+    """Yield a function that renders and provisions projects, stopping them afterwards."""
+    projects: list[Path] = []
+
+    def _provision(**answers: object) -> Path:
+        project = render_project(f"project{len(projects)}", **answers)
+        projects.append(project)
+        setup_stack(project)
+        return project
+
+    yield _provision
+    for project in projects:
+        stop_services(project)
+        assert kill_processes_under(project) == [], "processes outlived make stop"
+
+
+def run(project: Path, *options: str, check: bool = True) -> str:
+    """Run `run.py` with options and return everything it printed."""
+    result = run_in_project(project, ["run.py", *options], check=False, capture=True)
+    output = result.stdout + result.stderr
+    if check:
+        assert result.returncode == 0, output[-5000:]
+    return output
+
+
+def inspect(project: Path) -> dict:
+    """Return what the runs left in ZenML and MLflow."""
+    result = run_in_project(project, [INSPECT], capture=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def assert_all_pipelines_completed(state: dict, training_runs: int) -> None:
+    assert [run["status"] for run in state["runs"]["training"]] == ["completed"] * training_runs
+    assert state["runs"]["deployment"][-1]["status"] == "completed"
+    assert state["runs"]["batch_inference"][-1]["status"] == "completed"
+
+
+@pytest.mark.slow
+def test_defaults_train_deploy_predict_and_compare_on_retrain(running_project) -> None:
+    project = running_project()
+    output = run(project)
+    assert "Predicting with the service at" in output
+
+    state = inspect(project)
+    assert_all_pipelines_completed(state, training_runs=1)
+    first = state["versions"][0]
+    assert first["stage"] == "staging"
+    assert first["promotion"]["promote"] is True
+    assert state["staged_version"] == 1
+    assert state["mlflow_alias_version"] == first["mlflow"]["registered_version"]
+    assert state["predictions"] == 57  # the 10 % of 569 rows held out for inference
+    assert state["runs"]["batch_inference"][-1]["model_version"] == 1
+    searches = [step for step in state["runs"]["training"][0]["steps"] if "hp_tuning_search" in step]
+    assert sorted(searches) == ["hp_tuning_search_logistic_regression", "hp_tuning_search_random_forest"]
+
+    run(project)
+    state = inspect(project)
+    assert_all_pipelines_completed(state, training_runs=2)
+    retrain = state["runs"]["training"][1]["steps"]
+    assert retrain["model_trainer"] == "cached"
+    assert retrain["promote_with_metric_compare"] == "completed"
+    second = state["versions"][1]
+    assert second["promotion"]["promote"] is False
+    assert second["promotion"]["current_version"] == "1"
+    assert second["promotion"]["current_score"] == pytest.approx(first["evaluation"]["test"])
+    assert state["staged_version"] == 1
+
+    failed = run(project, "--fail-on-quality-gates", "--test-threshold", "1.01", check=False)
+    assert "Pipeline `training` failed" in failed
+    assert "in step `model_evaluator`" in failed
+
+
+@pytest.mark.slow
+def test_all_optional_features_off(running_project) -> None:
+    project = running_project(**ALL_OFF)
+    run(project)
+    state = inspect(project)
+    assert_all_pipelines_completed(state, training_runs=1)
+    steps = state["runs"]["training"][0]["steps"]
+    assert not any("hp_tuning" in step for step in steps)
+    assert "promote_latest" in steps and "notify_on_success" not in steps
+    assert "drift_report" not in state["runs"]["batch_inference"][0]["steps"]
+    assert state["predictions"] == 57
+
+    failed = run(project, "--fail-on-quality-gates", "--test-threshold", "1.01", check=False)
+    assert "Quality gates failed" in failed
+    assert "Pipeline `training` failed" not in failed
+
+
+@pytest.mark.slow
+def test_promote_latest_to_production_with_success_alerts(running_project) -> None:
+    project = running_project(
+        metric_compare_promotion=False, target_environment="production", notify_on_successes=True
+    )
+    output = run(project)
+    assert "Pipeline `training` succeeded" in output
+    assert "Pipeline `batch_inference` succeeded" in output
+    assert "rows predicted: 57" in output
+    run(project, "--no-cache")
+    state = inspect(project)
+    assert_all_pipelines_completed(state, training_runs=2)
+    assert [version["stage"] for version in state["versions"]] == ["archived", "production"]
+    assert state["staged_version"] == 2
+    assert state["mlflow_alias_version"] == state["versions"][1]["mlflow"]["registered_version"]
+    assert state["runs"]["batch_inference"][-1]["model_version"] == 2
+
+
+def test_generated_projects_own_tests_pass(render_project: Renderer) -> None:
+    project = render_project()
+    result = run_in_project(project, ["-m", "pytest", "-q"], check=False, capture=True)
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout
