@@ -9,7 +9,6 @@ import click
 import yaml
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
-SETUP_HINT = "Run `make setup` to register and activate this project's stack."
 
 
 def load_config(pipeline_name: str) -> dict[str, Any]:
@@ -26,6 +25,8 @@ def load_config(pipeline_name: str) -> dict[str, Any]:
 def check_stack() -> None:
     """Fail early, naming the missing component, when the stack cannot run the project."""
     from zenml.client import Client
+
+    from steps.stack import SETUP_HINT
 
     stack = Client().active_stack
     tracker = stack.experiment_tracker

@@ -6,6 +6,8 @@ Runs inside a rendered project, with that project's ZenML home in the environmen
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 
 import yaml
@@ -50,7 +52,7 @@ def main() -> None:
                 "versions": versions,
                 "staged_version": staged.number,
                 "predictions": len(predictions.load()) if predictions else None,
-                "mlflow_alias_version": alias_version,
+                "mlflow_alias_version": str(alias_version),
             }
         )
     )
@@ -58,3 +60,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    sys.stdout.flush()
+    # A native thread of the loaded libraries sometimes aborts during interpreter
+    # teardown, after the work is done; skip the teardown.
+    os._exit(0)

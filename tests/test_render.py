@@ -86,19 +86,24 @@ def matrix() -> list[dict]:
     """Product over the options that shape the pipelines, a cycle over the others."""
     independent = itertools.cycle(
         [
-            {"open_source_license": license_, "target_environment": environment,
-             "notify_on_failures": failures, "notify_on_successes": successes}
+            {
+                "open_source_license": license_,
+                "target_environment": environment,
+                "notify_on_failures": failures,
+                "notify_on_successes": successes,
+            }
             for license_, environment, failures, successes in zip(
                 LICENSES,
                 itertools.cycle(["staging", "production"]),
                 itertools.cycle([True, False, True]),
                 itertools.cycle([False, True]),
+                strict=False,
             )
         ]
     )
     cases = []
     for values in itertools.product([True, False], repeat=len(FLAGS)):
-        cases.append({**dict(zip(FLAGS, values)), **next(independent)})
+        cases.append({**dict(zip(FLAGS, values, strict=True)), **next(independent)})
     # Licenses not reached by the cycle above still get a render of their own.
     covered = {case["open_source_license"] for case in cases}
     cases += [{"open_source_license": license_} for license_ in LICENSES if license_ not in covered]
@@ -110,8 +115,11 @@ def rendered_files(project: Path) -> set[str]:
     return {str(path.relative_to(project)) for path in project.rglob("*") if path.is_file()}
 
 
-@pytest.mark.parametrize("answers", matrix(), ids=lambda answers: "-".join(
-    f"{key[:8]}={value}" for key, value in answers.items()))
+@pytest.mark.parametrize(
+    "answers",
+    matrix(),
+    ids=lambda answers: "-".join(f"{key[:8]}={value}" for key, value in answers.items()),
+)
 def test_render_is_complete_clean_and_formatted(render_project: Renderer, answers: dict) -> None:
     project = render_project(**answers)
     license_ = answers.get("open_source_license", "apache")
@@ -160,19 +168,28 @@ def test_no_license_means_no_license_anywhere(render_project: Renderer) -> None:
         if path.is_file() and path.name != ".copier-answers.yml":
             text = path.read_text().lower()
             assert "licensed" not in text and "license = " not in text, path
-    assert "license" not in yaml.safe_load((project / "configs" / "training.yaml").read_text())[
-        "model"
-    ]
+    assert (
+        "license"
+        not in yaml.safe_load((project / "configs" / "training.yaml").read_text())["model"]
+    )
 
 
 @pytest.mark.parametrize(
     ("license_", "phrase"),
-    [("mit", "MIT License"), ("bsd", "BSD 3-Clause"), ("isc", "ISC License"),
-     ("gpl3", "GNU GENERAL PUBLIC LICENSE"), ("apache", "Apache License")],
+    [
+        ("mit", "MIT License"),
+        ("bsd", "BSD 3-Clause"),
+        ("isc", "ISC License"),
+        ("gpl3", "GNU GENERAL PUBLIC LICENSE"),
+        ("apache", "Apache License"),
+    ],
 )
-def test_license_text_names_the_holder(render_project: Renderer, license_: str, phrase: str) -> None:
-    project = render_project(open_source_license=license_, full_name="Ada Lovelace",
-                             copyright_year="2031")
+def test_license_text_names_the_holder(
+    render_project: Renderer, license_: str, phrase: str
+) -> None:
+    project = render_project(
+        open_source_license=license_, full_name="Ada Lovelace", copyright_year="2031"
+    )
     text = (project / "LICENSE").read_text()
     assert phrase in text
     if license_ in {"mit", "bsd", "isc"}:
