@@ -16,7 +16,8 @@ def build_drift_report(
     in both frames) and the full Evidently report as standalone HTML.
     """
     from evidently import DataDefinition, Dataset, Report
-    from evidently.presets import DataDriftPreset, DataSummaryPreset
+    from evidently.metrics import DatasetMissingValueCount
+    from evidently.presets import DataDriftPreset
 
     columns = [column for column in reference.columns if column in current.columns]
     reference, current = reference[columns], current[columns]
@@ -25,7 +26,9 @@ def build_drift_report(
         numerical_columns=numerical,
         categorical_columns=[column for column in columns if column not in numerical],
     )
-    snapshot = Report([DataDriftPreset(), DataSummaryPreset()]).run(
+    # The drift preset and the missing-value count are what the gates need; Evidently's
+    # full data summary triples the report's time for figures nothing reads.
+    snapshot = Report([DataDriftPreset(), DatasetMissingValueCount()]).run(
         Dataset.from_pandas(current, data_definition=definition),
         Dataset.from_pandas(reference, data_definition=definition),
     )
