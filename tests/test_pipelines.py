@@ -133,13 +133,26 @@ def test_promote_latest_to_production_with_success_alerts(running_project) -> No
     assert "Pipeline training succeeded" in output
     assert "Pipeline batch_inference succeeded" in output
     assert "rows predicted: 57" in output
+
+    # A cached retrain makes a new version with the same model: it is promoted too.
+    run(project)
+    state = inspect(project)
+    assert [version["stage"] for version in state["versions"]] == ["archived", "production"]
+    assert state["versions"][1]["mlflow"] == state["versions"][0]["mlflow"]
+
+    # A fresh retrain registers a new MLflow version, which takes the alias.
     run(project, "--no-cache")
     state = inspect(project)
-    assert_all_pipelines_completed(state, training_runs=2)
-    assert [version["stage"] for version in state["versions"]] == ["archived", "production"]
-    assert state["staged_version"] == 2
-    assert state["mlflow_alias_version"] == state["versions"][1]["mlflow"]["registered_version"]
-    assert state["runs"]["batch_inference"][-1]["model_version"] == 2
+    assert_all_pipelines_completed(state, training_runs=3)
+    assert [version["stage"] for version in state["versions"]] == [
+        "archived",
+        "archived",
+        "production",
+    ]
+    assert state["staged_version"] == 3
+    assert state["mlflow_alias_version"] == state["versions"][2]["mlflow"]["registered_version"]
+    assert state["versions"][2]["mlflow"]["registered_version"] == "2"
+    assert state["runs"]["batch_inference"][-1]["model_version"] == 3
 
 
 def test_generated_projects_own_tests_pass(render_project: Renderer) -> None:

@@ -10,6 +10,7 @@ from steps.deployment.model_services import (
     model_services,
     running_service_for,
 )
+from steps.model_registry import mlflow_registration
 
 logger = get_logger(__name__)
 
@@ -24,7 +25,8 @@ def deployment_deploy() -> Annotated[dict[str, Any], "deployment_summary"]:
     deployer that can run here, nothing is deployed and batch inference predicts
     in-process from the Model Control Plane. Returns where the version is served.
     """
-    model = get_step_context().model
+    context = get_step_context()
+    model = context.model
     deployer = local_model_deployer()
     if deployer is None:
         logger.info(
@@ -33,7 +35,7 @@ def deployment_deploy() -> Annotated[dict[str, Any], "deployment_summary"]:
             model.number,
         )
         return {"model version": model.number, "served by": "in-process prediction"}
-    registered = model.run_metadata["mlflow"]
+    registered = mlflow_registration(model)
     service = running_service_for(model.name, registered["artifact_uri"])
     if service is None:
         from zenml.integrations.mlflow.services import (
@@ -44,7 +46,6 @@ def deployment_deploy() -> Annotated[dict[str, Any], "deployment_summary"]:
         for old in model_services(model.name):
             logger.info("Removing the service of an earlier version: %s.", old.uuid)
             deployer.delete_model_server(old.uuid)
-        context = get_step_context()
         service = deployer.deploy_model(
             config=MLFlowDeploymentConfig(
                 model_name=model.name,

@@ -7,6 +7,7 @@ from zenml import get_step_context, step
 from zenml.logger import get_logger
 
 from steps.deployment.model_services import running_service_for
+from steps.model_registry import mlflow_registration
 
 logger = get_logger(__name__)
 
@@ -22,7 +23,7 @@ def inference_predict(
     """
     version = get_step_context().model
     features = features_inf.drop(columns=[target_column], errors="ignore")
-    service = running_service_for(version.name, version.run_metadata["mlflow"]["artifact_uri"])
+    service = running_service_for(version.name, mlflow_registration(version)["artifact_uri"])
     if service is not None:
         logger.info("Predicting with the service at %s.", service.prediction_url)
         values = service.predict(features)

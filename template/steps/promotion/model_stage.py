@@ -8,6 +8,7 @@ from zenml.logger import get_logger
 from zenml.models import ModelVersionResponse
 
 from ml.promotion import PromotionDecision
+from steps.model_registry import mlflow_registration
 from steps.stack import configure_mlflow
 
 logger = get_logger(__name__)
@@ -38,7 +39,7 @@ def apply_decision(model: Model, stage: str, decision: PromotionDecision) -> Non
     if not decision.promote:
         return
     model.set_stage(stage, force=True)
-    registered = model.run_metadata["mlflow"]
+    registered = mlflow_registration(model)
     configure_mlflow()
     from mlflow import MlflowClient
 

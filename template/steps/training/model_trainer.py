@@ -20,8 +20,8 @@ def model_trainer(
     """Fit the candidate on the whole training set and register it in MLflow.
 
     The MLflow run records the family, parameters and cross-validated score; the
-    model is registered under the ZenML model's name, and the registered version is
-    recorded on the ZenML model version so deployment can serve exactly this model.
+    model is registered under the ZenML model's name, and the registration is recorded
+    on the model artifact so promotion and deployment find exactly this model.
     """
     import mlflow
     import sklearn
@@ -50,6 +50,7 @@ def model_trainer(
             },
             "training": {"family": candidate["family"], "params": candidate["params"]},
         },
-        infer_model=True,
+        artifact_name="model",
+        infer_artifact=True,
     )
     return model
