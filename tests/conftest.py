@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,13 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
 
-from generated_project import render  # noqa: E402
+from generated_project import (  # noqa: E402
+    kill_processes_under,
+    render,
+    run_in_project,
+    setup_stack,
+    stop_services,
+)
 
 QUESTIONS = {
     name
@@ -34,3 +42,45 @@ def render_project(tmp_path: Path) -> Renderer:
         return render(tmp_path / name, answers)
 
     return _render
+
+
+INSPECT = str(REPO_ROOT / "tests" / "inspect_project.py")
+
+
+@pytest.fixture
+def running_project(render_project: Renderer) -> Iterator:
+    """Yield a function that renders and provisions projects, stopping them afterwards."""
+    projects: list[Path] = []
+
+    def _provision(**answers: object) -> Path:
+        project = render_project(f"project{len(projects)}", **answers)
+        projects.append(project)
+        setup_stack(project)
+        return project
+
+    yield _provision
+    for project in projects:
+        stop_services(project)
+        assert kill_processes_under(project) == [], "processes outlived make stop"
+
+
+def run(project: Path, *options: str, check: bool = True) -> str:
+    """Run `run.py` with options and return everything it printed."""
+    result = run_in_project(project, ["run.py", *options], check=False, capture=True)
+    # ZenML's log formatter turns `quoted` text into colours; compare plain text.
+    output = re.sub(r"\x1b\[[0-9;]*m|`", "", result.stdout + result.stderr)
+    if check:
+        assert result.returncode == 0, output[-5000:]
+    return output
+
+
+def inspect(project: Path) -> dict:
+    """Return what the runs left in ZenML and MLflow."""
+    result = run_in_project(project, [INSPECT], capture=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def assert_all_pipelines_completed(state: dict, training_runs: int) -> None:
+    assert [run["status"] for run in state["runs"]["training"]] == ["completed"] * training_runs
+    assert state["runs"]["deployment"][-1]["status"] == "completed"
+    assert state["runs"]["batch_inference"][-1]["status"] == "completed"

@@ -35,6 +35,7 @@ def main() -> None:
             "stage": version.stage.value if hasattr(version.stage, "value") else version.stage,
             "promotion": version.run_metadata.get("promotion"),
             "evaluation": version.run_metadata.get("evaluation"),
+            "data_contract": version.run_metadata.get("data_contract"),
             "mlflow": version.get_artifact("model").run_metadata.get("mlflow"),
         }
         for version in client.list_model_versions(name, sort_by="asc:number", size=100).items

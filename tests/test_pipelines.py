@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from conftest import REPO_ROOT, Renderer
-from generated_project import (
-    kill_processes_under,
-    run_in_project,
-    setup_stack,
-    stop_services,
-)
+from conftest import Renderer, assert_all_pipelines_completed, inspect, run
+from generated_project import run_in_project, setup_stack, stop_services
 
-INSPECT = str(REPO_ROOT / "tests" / "inspect_project.py")
 ALL_OFF = {
     "hyperparameters_tuning": False,
     "metric_compare_promotion": False,
@@ -25,45 +14,6 @@ ALL_OFF = {
     "notify_on_failures": False,
     "notify_on_successes": False,
 }
-
-
-@pytest.fixture
-def running_project(render_project: Renderer) -> Iterator:
-    """Yield a function that renders and provisions projects, stopping them afterwards."""
-    projects: list[Path] = []
-
-    def _provision(**answers: object) -> Path:
-        project = render_project(f"project{len(projects)}", **answers)
-        projects.append(project)
-        setup_stack(project)
-        return project
-
-    yield _provision
-    for project in projects:
-        stop_services(project)
-        assert kill_processes_under(project) == [], "processes outlived make stop"
-
-
-def run(project: Path, *options: str, check: bool = True) -> str:
-    """Run `run.py` with options and return everything it printed."""
-    result = run_in_project(project, ["run.py", *options], check=False, capture=True)
-    # ZenML's log formatter turns `quoted` text into colours; compare plain text.
-    output = re.sub(r"\x1b\[[0-9;]*m|`", "", result.stdout + result.stderr)
-    if check:
-        assert result.returncode == 0, output[-5000:]
-    return output
-
-
-def inspect(project: Path) -> dict:
-    """Return what the runs left in ZenML and MLflow."""
-    result = run_in_project(project, [INSPECT], capture=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def assert_all_pipelines_completed(state: dict, training_runs: int) -> None:
-    assert [run["status"] for run in state["runs"]["training"]] == ["completed"] * training_runs
-    assert state["runs"]["deployment"][-1]["status"] == "completed"
-    assert state["runs"]["batch_inference"][-1]["status"] == "completed"
 
 
 @pytest.mark.slow

@@ -21,6 +21,28 @@ from conftest import Renderer
         ({"version": "one"}, "'one' is not a version"),
         ({"copyright_year": "26"}, "'26' is not a year"),
         ({"project_name": "  "}, "The project name must not be empty"),
+        (
+            {"dataset": "custom", "dataset_path": "data/rows.xlsx", "target_column": "y"},
+            "'data/rows.xlsx' is not a CSV or Parquet file",
+        ),
+        ({"dataset": "custom", "dataset_path": "data/rows.csv"}, "Name the target column"),
+        (
+            {
+                "dataset": "custom",
+                "dataset_path": "a.csv",
+                "target_column": "y",
+                "inference_data_path": "new.json",
+            },
+            "'new.json' is not a CSV or Parquet file",
+        ),
+        (
+            {"dataset": "wine", "task_type": "regression"},
+            "task_type 'regression' contradicts dataset 'wine', which is a classification",
+        ),
+        (
+            {"dataset": "diabetes", "task_type": "classification"},
+            "contradicts dataset 'diabetes', which is a regression",
+        ),
     ],
 )
 def test_bad_answers_are_rejected(render_project: Renderer, answers: dict, message: str) -> None:

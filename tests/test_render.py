@@ -26,6 +26,7 @@ PROJECT_FILES = {
     "configs/training.yaml",
     "ml/__init__.py",
     "ml/alerts.py",
+    "ml/contract.py",
     "ml/data.py",
     "ml/drift.py",
     "ml/metrics.py",
@@ -40,6 +41,7 @@ PROJECT_FILES = {
     "scripts/setup_stack.py",
     "scripts/stop_deployments.py",
     "steps/__init__.py",
+    "steps/model_registry.py",
     "steps/stack.py",
     "steps/alerts/__init__.py",
     "steps/alerts/notify_on_failure.py",
@@ -61,6 +63,7 @@ PROJECT_FILES = {
     "steps/hp_tuning/hp_tuning_single_search.py",
     "steps/inference/__init__.py",
     "steps/inference/inference_predict.py",
+    "steps/inference/predictions_exporter.py",
     "steps/promotion/__init__.py",
     "steps/promotion/model_stage.py",
     "steps/promotion/promote_latest.py",
@@ -71,6 +74,7 @@ PROJECT_FILES = {
     "tests/conftest.py",
     "tests/test_alerts.py",
     "tests/test_cli.py",
+    "tests/test_contract.py",
     "tests/test_data.py",
     "tests/test_drift.py",
     "tests/test_preprocessing.py",
@@ -79,6 +83,21 @@ PROJECT_FILES = {
 }
 
 LICENSES = ["apache", "mit", "bsd", "isc", "gpl3", "none"]
+DATASETS = [
+    {"dataset": "breast_cancer"},
+    {"dataset": "diabetes"},
+    {"dataset": "custom", "dataset_path": "data/rows.parquet", "target_column": "churned"},
+    {"dataset": "wine"},
+    {
+        "dataset": "custom",
+        "dataset_path": "/srv/data/prices.csv",
+        "target_column": "price",
+        "task_type": "regression",
+        "inference_data_path": "data/new.csv",
+    },
+    {"dataset": "iris"},
+    {"dataset": "digits"},
+]
 FLAGS = ["hyperparameters_tuning", "metric_compare_promotion", "data_quality_checks"]
 
 
@@ -101,9 +120,12 @@ def matrix() -> list[dict]:
             )
         ]
     )
+    datasets = itertools.cycle(DATASETS)
     cases = []
     for values in itertools.product([True, False], repeat=len(FLAGS)):
-        cases.append({**dict(zip(FLAGS, values, strict=True)), **next(independent)})
+        cases.append(
+            {**dict(zip(FLAGS, values, strict=True)), **next(independent), **next(datasets)}
+        )
     # Licenses not reached by the cycle above still get a render of their own.
     covered = {case["open_source_license"] for case in cases}
     cases += [{"open_source_license": license_} for license_ in LICENSES if license_ not in covered]
@@ -118,7 +140,9 @@ def rendered_files(project: Path) -> set[str]:
 @pytest.mark.parametrize(
     "answers",
     matrix(),
-    ids=lambda answers: "-".join(f"{key[:8]}={value}" for key, value in answers.items()),
+    ids=lambda answers: "-".join(
+        f"{key[:8]}={value}" for key, value in answers.items() if "path" not in key
+    ),
 )
 def test_render_is_complete_clean_and_formatted(render_project: Renderer, answers: dict) -> None:
     project = render_project(**answers)
@@ -195,3 +219,37 @@ def test_license_text_names_the_holder(
     if license_ in {"mit", "bsd", "isc"}:
         assert "2031" in text and "Ada Lovelace" in text
     assert "Ada Lovelace" in (project / "pyproject.toml").read_text()
+
+
+@pytest.mark.parametrize(
+    ("answers", "task_type", "metric", "families"),
+    [
+        ({"dataset": "breast_cancer"}, "classification", "accuracy", "logistic_regression"),
+        ({"dataset": "diabetes"}, "regression", "r2", "ridge"),
+        (
+            {
+                "dataset": "custom",
+                "dataset_path": "d.csv",
+                "target_column": "y",
+                "task_type": "regression",
+            },
+            "regression",
+            "r2",
+            "hist_gradient_boosting",
+        ),
+    ],
+)
+def test_dataset_answers_reach_both_configs(
+    render_project: Renderer, answers: dict, task_type: str, metric: str, families: str
+) -> None:
+    project = render_project(**answers)
+    training = yaml.safe_load((project / "configs" / "training.yaml").read_text())["parameters"]
+    inference = yaml.safe_load((project / "configs" / "batch_inference.yaml").read_text())[
+        "parameters"
+    ]
+    assert training["task_type"] == task_type
+    assert training["metric"] == metric
+    assert families in training["model_families"]
+    for key in ("dataset", "dataset_path", "target_column", "inference_data_path"):
+        assert training[key] == inference[key]
+    assert training["dataset"] == answers["dataset"]

@@ -1,9 +1,16 @@
-"""Loading the dataset and setting aside the rows that training never sees."""
+"""Loading labelled and new rows, from a bundled dataset or the user's own file."""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+from pathlib import Path
+
 import pandas as pd
 
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DATASETS = {
     "breast_cancer": "load_breast_cancer",
     "wine": "load_wine",
@@ -11,20 +18,98 @@ BUNDLED_DATASETS = {
     "digits": "load_digits",
     "diabetes": "load_diabetes",
 }
+READERS = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet}
 
 
-def load_dataset(name: str, target_column: str) -> pd.DataFrame:
-    """Return a bundled dataset as one frame whose label is in `target_column`."""
+def resolve_path(path: str | Path) -> Path:
+    """Return `path` as an absolute path, reading relative paths from the project root."""
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def file_version(path: str | Path | None) -> str | None:
+    """Return a digest of a data file's content, or None for no file or a missing one.
+
+    Passed to loading steps as a parameter, it makes ZenML's step cache follow the
+    file's content rather than its name.
+    """
+    if not path or not resolve_path(path).is_file():
+        return None
+    digest = hashlib.sha256()
+    with resolve_path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_table(path: str | Path, setting: str) -> pd.DataFrame:
+    """Read a CSV or Parquet file; `setting` names the config key that points at it.
+
+    Raises an error that names the file and what to fix when it is missing, has an
+    unsupported extension, cannot be parsed or holds no rows.
+    """
+    resolved = resolve_path(path)
+    reader = READERS.get(resolved.suffix.lower())
+    if reader is None:
+        raise ValueError(
+            f"{resolved} is neither CSV nor Parquet: point `{setting}` in configs/ at a "
+            ".csv, .parquet or .pq file."
+        )
+    if not resolved.is_file():
+        raise FileNotFoundError(
+            f"The data file {resolved} does not exist: fix `{setting}` in configs/ "
+            "(relative paths start at the project folder)."
+        )
+    try:
+        frame = reader(resolved)
+    except Exception as error:
+        raise ValueError(f"Cannot read {resolved} ({setting}): {error}") from error
+    if frame.empty:
+        raise ValueError(f"The data file {resolved} ({setting}) holds no rows.")
+    return frame
+
+
+def load_bundled(name: str, target_column: str) -> pd.DataFrame:
+    """Return a dataset bundled with scikit-learn, its label in `target_column`."""
     if name not in BUNDLED_DATASETS:
         known = ", ".join(sorted(BUNDLED_DATASETS))
         raise ValueError(
-            f"Unknown dataset '{name}'. Bundled datasets are: {known}. "
-            "Set `dataset` in configs/training.yaml and configs/inference.yaml."
+            f"Unknown dataset '{name}'. Use one of {known}, or 'custom' with "
+            "`dataset_path`, in configs/training.yaml and configs/batch_inference.yaml."
         )
     from sklearn import datasets
 
     bunch = getattr(datasets, BUNDLED_DATASETS[name])(as_frame=True)
     return bunch.frame.rename(columns={bunch.target.name: target_column})
+
+
+def load_dataset(dataset: str, dataset_path: str | None, target_column: str) -> pd.DataFrame:
+    """Return all labelled rows, from the bundled `dataset` or from `dataset_path`.
+
+    Rows without a target are dropped, and how many is logged.
+    """
+    if dataset == "custom":
+        if not dataset_path:
+            raise ValueError("`dataset: custom` needs `dataset_path` in configs/.")
+        frame = read_table(dataset_path, "dataset_path")
+    else:
+        frame = load_bundled(dataset, target_column)
+    if target_column not in frame.columns:
+        raise ValueError(
+            f"The target column '{target_column}' is not in the data; its columns are: "
+            f"{', '.join(map(str, frame.columns))}. Fix `target_column` in configs/."
+        )
+    labelled = frame.dropna(subset=[target_column])
+    if len(labelled) < len(frame):
+        logger.warning(
+            "Dropped %d of %d rows whose target '%s' is missing.",
+            len(frame) - len(labelled),
+            len(frame),
+            target_column,
+        )
+    if labelled.empty:
+        raise ValueError(f"No row of the data has a value in '{target_column}'.")
+    return labelled
 
 
 def split_inference_holdout(
@@ -51,11 +136,6 @@ def split_train_test(
     """Split labelled rows into a training and a test frame, stratified on request."""
     from sklearn.model_selection import train_test_split
 
-    if target_column not in frame.columns:
-        raise ValueError(
-            f"Target column '{target_column}' is not in the data; "
-            f"columns are: {', '.join(map(str, frame.columns))}."
-        )
     train, test = train_test_split(
         frame,
         test_size=test_size,
@@ -63,3 +143,20 @@ def split_train_test(
         stratify=frame[target_column] if stratify else None,
     )
     return train, test
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, setting: str) -> Path:
+    """Write `frame` as CSV or Parquet, by the extension of `path`; return where."""
+    resolved = resolve_path(path)
+    suffix = resolved.suffix.lower()
+    if suffix not in READERS:
+        raise ValueError(
+            f"{resolved} is neither CSV nor Parquet: give `{setting}` in configs/ a "
+            ".csv, .parquet or .pq extension."
+        )
+    resolved.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        frame.to_csv(resolved)
+    else:
+        frame.to_parquet(resolved)
+    return resolved

@@ -6,22 +6,26 @@ from typing import Any
 
 import pandas as pd
 
+from ml.contract import column_kind
+
 
 def build_drift_report(
-    reference: pd.DataFrame, current: pd.DataFrame
+    reference: pd.DataFrame, current: pd.DataFrame, sample_rows: int, random_state: int = 0
 ) -> tuple[dict[str, Any], str]:
     """Compare `current` with `reference` column by column.
 
+    Frames longer than `sample_rows` are compared on a seeded sample of that size.
     Returns a summary (share and names of drifted columns, share of missing values
-    in both frames) and the full Evidently report as standalone HTML.
+    in both frames, rows compared) and the full Evidently report as standalone HTML.
     """
     from evidently import DataDefinition, Dataset, Report
     from evidently.metrics import DatasetMissingValueCount
     from evidently.presets import DataDriftPreset
 
     columns = [column for column in reference.columns if column in current.columns]
-    reference, current = reference[columns], current[columns]
-    numerical = reference.select_dtypes(include="number").columns.tolist()
+    reference = _sample(reference[columns], sample_rows, random_state)
+    current = _sample(current[columns], sample_rows, random_state)
+    numerical = [column for column in columns if column_kind(reference[column]) == "numeric"]
     definition = DataDefinition(
         numerical_columns=numerical,
         categorical_columns=[column for column in columns if column not in numerical],
@@ -41,6 +45,7 @@ def build_drift_report(
         elif name.startswith("ValueDrift(") and _is_drifted(result):
             drifted.append(result["config"]["column"])
     summary = {
+        "rows_compared": len(current),
         "columns": len(columns),
         "drifted_share": drifted_share,
         "drifted_columns": sorted(drifted),
@@ -59,6 +64,11 @@ def _is_drifted(result: dict[str, Any]) -> bool:
         return False
     # P-value methods flag drift below the threshold, distance methods above it.
     return value < threshold if "p_value" in str(config.get("method", "")) else value >= threshold
+
+
+def _sample(frame: pd.DataFrame, rows: int, random_state: int) -> pd.DataFrame:
+    """Return at most `rows` rows of `frame`, drawn with a fixed seed."""
+    return frame.sample(n=rows, random_state=random_state) if len(frame) > rows else frame
 
 
 def _missing_share(frame: pd.DataFrame) -> float:

@@ -4,6 +4,7 @@ from typing import Any
 
 from zenml import pipeline
 
+from ml.data import file_version
 from ml.metrics import get_metric
 from ml.search import default_candidate
 from steps.alerts import notify_on_success
@@ -16,8 +17,10 @@ from steps.training import model_evaluator, model_trainer
 @pipeline
 def training(
     dataset: str,
+    dataset_path: str | None,
     target_column: str,
     task_type: str,
+    inference_data_path: str | None,
     inference_share: float,
     random_state: int,
     test_size: float,
@@ -40,9 +43,12 @@ def training(
     """Train a model version, gate it on quality, and promote it if it earns the stage."""
     raw_dataset = data_loader(
         dataset=dataset,
+        dataset_path=dataset_path,
         target_column=target_column,
+        inference_data_path=inference_data_path,
         inference_share=inference_share,
         random_state=random_state,
+        dataset_version=file_version(dataset_path),
     )
     dataset_trn, dataset_tst = train_data_splitter(
         dataset=raw_dataset,
@@ -55,6 +61,7 @@ def training(
         dataset_trn=dataset_trn,
         dataset_tst=dataset_tst,
         target_column=target_column,
+        task_type=task_type,
         normalize=normalize,
         drop_columns=drop_columns,
     )

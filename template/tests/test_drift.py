@@ -11,7 +11,7 @@ def test_report_finds_the_drifted_column_and_new_gaps(mixed_frame: pd.DataFrame)
     current = reference.copy()
     current["signal"] += 5
     current.loc[current.index[:60], "noise"] = np.nan
-    summary, html = build_drift_report(reference, current)
+    summary, html = build_drift_report(reference, current, sample_rows=1000)
     assert summary["drifted_columns"] == ["signal"]
     assert summary["missing_share_current"] > summary["missing_share_reference"]
     assert "<html" in html.lower()
@@ -21,5 +21,13 @@ def test_report_finds_the_drifted_column_and_new_gaps(mixed_frame: pd.DataFrame)
 
 def test_unchanged_data_passes_the_gates(mixed_frame: pd.DataFrame) -> None:
     reference = mixed_frame.drop(columns=["target"])
-    summary, _ = build_drift_report(reference, reference.sample(frac=0.5, random_state=0))
+    summary, _ = build_drift_report(
+        reference, reference.sample(frac=0.5, random_state=0), sample_rows=1000
+    )
     assert failed_drift_gates(summary, 0.5, 0.1) == []
+
+
+def test_long_frames_are_compared_on_a_sample(mixed_frame: pd.DataFrame) -> None:
+    reference = mixed_frame.drop(columns=["target"])
+    summary, _ = build_drift_report(reference, reference, sample_rows=50)
+    assert summary["rows_compared"] == 50

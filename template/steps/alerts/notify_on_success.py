@@ -10,7 +10,7 @@ from steps.stack import post_alert
 
 
 @step(enable_cache=False)
-def notify_on_success(details: dict[str, Any], predictions: pd.Series | None = None) -> None:
+def notify_on_success(details: dict[str, Any], predictions: pd.DataFrame | None = None) -> None:
     """Post the success alert; an alerter that fails is logged, never fatal.
 
     `details` are the run's key results; with `predictions`, their count is added.

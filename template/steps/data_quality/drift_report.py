@@ -9,7 +9,7 @@ from zenml.types import HTMLString
 
 @step
 def drift_report(
-    reference: pd.DataFrame, current: pd.DataFrame, target_column: str
+    reference: pd.DataFrame, current: pd.DataFrame, target_column: str, sample_rows: int
 ) -> tuple[Annotated[dict[str, Any], "drift_summary"], Annotated[HTMLString, "drift_report"]]:
     """Compare the new rows with the training rows, feature by feature.
 
@@ -19,6 +19,6 @@ def drift_report(
     from ml.drift import build_drift_report
 
     summary, html = build_drift_report(
-        reference.drop(columns=[target_column], errors="ignore"), current
+        reference.drop(columns=[target_column], errors="ignore"), current, sample_rows
     )
     return summary, HTMLString(html)

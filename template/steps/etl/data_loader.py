@@ -10,9 +10,22 @@ from ml.data import load_dataset, split_inference_holdout
 
 @step
 def data_loader(
-    dataset: str, target_column: str, inference_share: float, random_state: int
+    dataset: str,
+    dataset_path: str | None,
+    target_column: str,
+    inference_data_path: str | None,
+    inference_share: float,
+    random_state: int,
+    dataset_version: str | None,
 ) -> Annotated[pd.DataFrame, "raw_dataset"]:
-    """Return the dataset without the rows held out for batch inference."""
-    frame = load_dataset(dataset, target_column)
+    """Return the labelled rows, without those held out for batch inference.
+
+    With a separate `inference_data_path`, every labelled row is used for training.
+    `dataset_version`, the file's content digest, is not read: as a parameter it
+    makes the step cache follow the file's content.
+    """
+    frame = load_dataset(dataset, dataset_path, target_column)
+    if inference_data_path:
+        return frame
     training_rows, _ = split_inference_holdout(frame, inference_share, random_state)
     return training_rows

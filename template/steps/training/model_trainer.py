@@ -38,6 +38,7 @@ def model_trainer(
         registered_model_name=model_name,
         signature=mlflow.models.infer_signature(features, model.predict(features)),
         pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
+        skops_trusted_types=sklearn_types_of(model),
     )
     log_metadata(
         metadata={
@@ -54,3 +55,15 @@ def model_trainer(
         infer_artifact=True,
     )
     return model
+
+
+def sklearn_types_of(model: BaseEstimator) -> list[str]:
+    """Return the scikit-learn types that MLflow's skops format must trust to load `model`.
+
+    The model was trained by this step, so its own scikit-learn types are trusted;
+    any other type still needs a user's review, and MLflow names it.
+    """
+    import skops.io
+
+    untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
+    return [name for name in untrusted if name.split(".")[0] == "sklearn"]

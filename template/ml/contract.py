@@ -1,0 +1,79 @@
+"""The data contract: what training saw, and the check that new rows still match it."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+import pandas as pd
+from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+logger = logging.getLogger(__name__)
+
+MAX_RECORDED_CATEGORIES = 50
+
+
+def column_kind(column: pd.Series) -> str:
+    """Return 'numeric' or 'categorical', the two kinds preprocessing treats apart."""
+    return "numeric" if is_numeric_dtype(column) and not is_bool_dtype(column) else "categorical"
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """Return a digest of the frame's content, equal for equal data."""
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def build_contract(frame: pd.DataFrame, target_column: str, task_type: str) -> dict[str, Any]:
+    """Describe the training rows: columns, types, categories, classes, size, content."""
+    features = frame.drop(columns=[target_column])
+    columns = {}
+    for name, column in features.items():
+        entry: dict[str, Any] = {"kind": column_kind(column), "dtype": str(column.dtype)}
+        if entry["kind"] == "categorical":
+            values = sorted(map(str, column.dropna().unique()))
+            entry["categories"] = values[:MAX_RECORDED_CATEGORIES]
+        columns[str(name)] = entry
+    contract: dict[str, Any] = {
+        "columns": columns,
+        "target_column": target_column,
+        "task_type": task_type,
+        "rows": len(frame),
+        "fingerprint": fingerprint(frame),
+    }
+    if task_type == "classification":
+        contract["target_classes"] = sorted(map(str, frame[target_column].dropna().unique()))
+    return contract
+
+
+def enforce_contract(frame: pd.DataFrame, contract: dict[str, Any]) -> pd.DataFrame:
+    """Return the new rows with the trained columns in training order.
+
+    Raises an error naming the problem when the rows are empty, lack a trained column,
+    or hold a column whose kind changed; extra columns are dropped with a warning.
+    """
+    if frame.empty:
+        raise ValueError("The new data holds no rows: there is nothing to predict.")
+    expected = contract["columns"]
+    missing = [name for name in expected if name not in frame.columns]
+    if missing:
+        raise ValueError(
+            "The new data lacks columns the model was trained on: " + ", ".join(missing) + "."
+        )
+    extra = [
+        str(name)
+        for name in frame.columns
+        if name not in expected and name != contract["target_column"]
+    ]
+    if extra:
+        logger.warning("Dropping columns the model was not trained on: %s.", ", ".join(extra))
+    changed = [
+        f"'{name}' was {spec['kind']} ({spec['dtype']}) in training but is "
+        f"{column_kind(frame[name])} ({frame[name].dtype}) now"
+        for name, spec in expected.items()
+        if frame[name].notna().any() and column_kind(frame[name]) != spec["kind"]
+    ]
+    if changed:
+        raise ValueError("The new data's schema changed: " + "; ".join(changed) + ".")
+    return frame[list(expected)]

@@ -1,0 +1,65 @@
+"""The data contract recorded in training and enforced on new rows."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ml.contract import build_contract, enforce_contract, fingerprint
+
+
+@pytest.fixture
+def contract(mixed_frame: pd.DataFrame) -> dict:
+    return build_contract(mixed_frame, "target", "classification")
+
+
+def test_contract_describes_the_training_rows(mixed_frame: pd.DataFrame, contract: dict) -> None:
+    assert contract["columns"]["signal"]["kind"] == "numeric"
+    assert contract["columns"]["colour"] == {
+        "kind": "categorical",
+        "dtype": "object",
+        "categories": ["blue", "green", "red"],
+    }
+    assert contract["target_classes"] == ["0", "1"]
+    assert contract["rows"] == 200
+    assert contract["fingerprint"] == fingerprint(mixed_frame)
+    assert contract["fingerprint"] != fingerprint(mixed_frame.iloc[1:])
+
+
+def test_matching_rows_come_back_in_training_order(
+    mixed_frame: pd.DataFrame, contract: dict
+) -> None:
+    new = mixed_frame.drop(columns=["target"])[["colour", "noise", "signal"]]
+    assert list(enforce_contract(new, contract).columns) == ["signal", "noise", "colour"]
+
+
+def test_extra_columns_are_dropped_with_a_warning(
+    mixed_frame: pd.DataFrame, contract: dict, caplog: pytest.LogCaptureFixture
+) -> None:
+    new = mixed_frame.drop(columns=["target"]).assign(shoe_size=42)
+    assert "shoe_size" not in enforce_contract(new, contract).columns
+    assert "Dropping columns the model was not trained on: shoe_size" in caplog.text
+
+
+def test_missing_columns_are_named(mixed_frame: pd.DataFrame, contract: dict) -> None:
+    with pytest.raises(ValueError, match="lacks columns the model was trained on: noise, colour"):
+        enforce_contract(mixed_frame[["signal"]], contract)
+
+
+def test_a_changed_type_names_the_column_and_both_types(
+    mixed_frame: pd.DataFrame, contract: dict
+) -> None:
+    new = mixed_frame.drop(columns=["target"]).assign(signal="high")
+    with pytest.raises(ValueError, match=r"'signal' was numeric \(float64\) .* categorical"):
+        enforce_contract(new, contract)
+
+
+def test_a_column_of_only_gaps_is_left_to_imputation(
+    mixed_frame: pd.DataFrame, contract: dict
+) -> None:
+    new = mixed_frame.drop(columns=["target"]).assign(colour=np.nan)
+    assert enforce_contract(new, contract)["colour"].isna().all()
+
+
+def test_empty_rows_are_refused(mixed_frame: pd.DataFrame, contract: dict) -> None:
+    with pytest.raises(ValueError, match="holds no rows"):
+        enforce_contract(mixed_frame.iloc[:0], contract)

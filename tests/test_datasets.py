@@ -1,0 +1,145 @@
+"""Bundled datasets and the user's own files, from training to predictions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import assert_all_pipelines_completed, inspect, run
+
+HELD_OUT_ROWS = {"wine": 18, "iris": 15, "digits": 180, "diabetes": 44}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("dataset", sorted(HELD_OUT_ROWS))
+def test_bundled_dataset_trains_and_predicts(running_project, dataset: str) -> None:
+    project = running_project(dataset=dataset)
+    run(project)
+    state = inspect(project)
+    assert_all_pipelines_completed(state, training_runs=1)
+    assert state["predictions"] == HELD_OUT_ROWS[dataset]
+
+
+def messy_rows(size: int, seed: int, with_label: bool = True) -> pd.DataFrame:
+    """Rows with numeric and categorical features, gaps, and a string label."""
+    rng = np.random.default_rng(seed)
+    signal = rng.normal(size=size)
+    frame = pd.DataFrame(
+        {
+            "signal": signal,
+            "noise": rng.normal(size=size),
+            "plan": rng.choice(["basic", "plus", "pro"], size=size),
+            "region": rng.choice(["north", "south"], size=size),
+        }
+    )
+    frame.loc[::7, "noise"] = np.nan
+    frame.loc[::11, "plan"] = None
+    if with_label:
+        frame["churned"] = np.where(signal + 0.3 * rng.normal(size=size) > 0, "yes", "no")
+        frame.loc[::50, "churned"] = None
+    return frame
+
+
+def set_parameter(project: Path, config: str, **values: object) -> None:
+    """Edit parameters of a generated config file, as a user would."""
+    path = project / "configs" / f"{config}.yaml"
+    document = yaml.safe_load(path.read_text())
+    document["parameters"].update(values)
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+@pytest.mark.slow
+def test_own_csv_with_messy_rows_and_a_file_of_new_rows(running_project) -> None:
+    project = running_project(
+        dataset="custom",
+        dataset_path="data/customers.csv",
+        target_column="churned",
+        inference_data_path="data/new_customers.csv",
+    )
+    (project / "data").mkdir()
+    messy_rows(400, seed=1).to_csv(project / "data" / "customers.csv", index=False)
+    new_rows = messy_rows(60, seed=2, with_label=False)
+    new_rows.loc[:4, "plan"] = "enterprise"  # a category training never saw
+    new_rows.assign(campaign="spring").to_csv(project / "data" / "new_customers.csv", index=False)
+    set_parameter(project, "batch_inference", predictions_path="predictions/churn.csv")
+
+    output = run(project)
+    assert "Dropped 8 of 400 rows whose target 'churned' is missing" in output
+    assert "Dropping columns the model was not trained on: campaign" in output
+    state = inspect(project)
+    assert_all_pipelines_completed(state, training_runs=1)
+    assert state["predictions"] == 60
+    contract = state["versions"][0]["data_contract"]
+    assert contract["target_classes"] == ["no", "yes"]
+    assert contract["columns"]["plan"]["kind"] == "categorical"
+    written = pd.read_csv(project / "predictions" / "churn.csv", index_col=0)
+    assert len(written) == 60 and set(written["churned"]) <= {"yes", "no"}
+
+    bad_inputs = {
+        "a missing column": (
+            new_rows.drop(columns=["noise"]),
+            "lacks columns the model was trained on: noise",
+        ),
+        "a changed type": (
+            new_rows.assign(signal="high"),
+            "'signal' was numeric (float64) in training but is categorical (object) now",
+        ),
+        "an empty file": (new_rows.iloc[:0], "holds no rows"),
+    }
+    for case, (frame, message) in bad_inputs.items():
+        frame.to_csv(project / "data" / "new_customers.csv", index=False)
+        output = run(project, "--only-inference", check=False)
+        assert message in output, case
+        assert "Pipeline batch_inference failed" in output, case
+        assert "in step inference_data_loader" in output, case
+    after = inspect(project)
+    assert after["versions"] == state["versions"]
+    assert after["predictions"] == 60
+
+
+@pytest.mark.slow
+def test_own_parquet_file_with_a_held_out_share(running_project) -> None:
+    project = running_project(
+        dataset="custom", dataset_path="data/customers.parquet", target_column="churned"
+    )
+    (project / "data").mkdir()
+    messy_rows(300, seed=3).to_parquet(project / "data" / "customers.parquet")
+    run(project)
+    state = inspect(project)
+    assert_all_pipelines_completed(state, training_runs=1)
+    assert state["predictions"] == 29  # 10 % of the 294 labelled rows
+
+
+@pytest.mark.slow
+def test_own_regression_file(running_project) -> None:
+    project = running_project(
+        dataset="custom",
+        dataset_path="data/houses.csv",
+        target_column="price",
+        task_type="regression",
+    )
+    rng = np.random.default_rng(4)
+    size = 300
+    area = rng.uniform(30, 200, size=size)
+    houses = pd.DataFrame(
+        {
+            "area": area,
+            "rooms": rng.integers(1, 6, size=size),
+            "city": rng.choice(["a", "b", "c"], size=size),
+        }
+    )
+    houses["price"] = 3000 * area + np.where(houses["city"] == "a", 50000, 0)
+    houses["price"] += rng.normal(scale=5000, size=size)
+    (project / "data").mkdir()
+    houses.to_csv(project / "data" / "houses.csv", index=False)
+    run(project)
+    state = inspect(project)
+    assert_all_pipelines_completed(state, training_runs=1)
+    assert state["predictions"] == 30
+    evaluation = state["versions"][0]["evaluation"]
+    assert evaluation["metric"] == "r2" and evaluation["test"] > 0.9
+    assert "target_classes" not in state["versions"][0]["data_contract"]
