@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -84,3 +85,12 @@ def assert_all_pipelines_completed(state: dict, training_runs: int) -> None:
     assert [run["status"] for run in state["runs"]["training"]] == ["completed"] * training_runs
     assert state["runs"]["deployment"][-1]["status"] == "completed"
     assert state["runs"]["batch_inference"][-1]["status"] == "completed"
+
+
+def assert_ruff_clean(folder: Path) -> None:
+    """Assert that `ruff check` and `ruff format --check` pass in `folder`."""
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command], cwd=folder, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr

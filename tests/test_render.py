@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import Renderer
+from conftest import Renderer, assert_ruff_clean
 
 PROJECT_FILES = {
     ".copier-answers.yml",
@@ -156,15 +154,7 @@ def test_render_is_complete_clean_and_formatted(render_project: Renderer, answer
             assert "{{" not in text and "{%" not in text, f"Jinja left in {path}"
     for path in [*project.glob("configs/*.yaml"), project / ".copier-answers.yml"]:
         assert yaml.safe_load(path.read_text()) is not None
-
-    for command in (["check", "."], ["format", "--check", "."]):
-        result = subprocess.run(
-            [sys.executable, "-m", "ruff", *command],
-            cwd=project,
-            capture_output=True,
-            text=True,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert_ruff_clean(project)
 
 
 @pytest.mark.parametrize("answers", matrix()[:4])
