@@ -21,7 +21,7 @@ def main() -> None:
     """Train the best family as training does, then predict the held-out rows."""
     p = yaml.safe_load(Path("configs/training.yaml").read_text())["parameters"]
     target = p["target_column"]
-    frame = load_dataset(p["dataset"], target)
+    frame = load_dataset(p["dataset"], p["dataset_path"], target)
     rows, held_out = split_inference_holdout(frame, p["inference_share"], p["random_state"])
     train, test = split_train_test(
         rows, target, p["test_size"], p["random_state"], p["task_type"] == "classification"

@@ -22,6 +22,8 @@ PROJECT_FILES = {
     "configs/deployment.yaml",
     "configs/stack.yaml",
     "configs/training.yaml",
+    "materializers/__init__.py",
+    "materializers/fast_parquet.py",
     "ml/__init__.py",
     "ml/alerts.py",
     "ml/contract.py",

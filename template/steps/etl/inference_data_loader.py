@@ -6,11 +6,12 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 from zenml import get_step_context, step
 
+from materializers import FastParquetMaterializer
 from ml.contract import enforce_contract
 from ml.data import load_dataset, read_table, split_inference_holdout
 
 
-@step
+@step(output_materializers=FastParquetMaterializer)
 def inference_data_loader(
     dataset: str,
     dataset_path: str | None,

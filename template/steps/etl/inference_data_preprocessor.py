@@ -6,10 +6,11 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 from zenml import step
 
+from materializers import FastParquetMaterializer
 from ml.preprocessing import transform
 
 
-@step
+@step(output_materializers=FastParquetMaterializer)
 def inference_data_preprocessor(
     dataset_inf: pd.DataFrame, preprocess_pipeline: Pipeline, target_column: str
 ) -> Annotated[pd.DataFrame, "features_inf"]:

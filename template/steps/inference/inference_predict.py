@@ -6,13 +6,14 @@ import pandas as pd
 from zenml import get_step_context, step
 from zenml.logger import get_logger
 
+from materializers import FastParquetMaterializer
 from steps.deployment.model_services import running_service_for
 from steps.model_registry import mlflow_registration
 
 logger = get_logger(__name__)
 
 
-@step
+@step(output_materializers=FastParquetMaterializer)
 def inference_predict(
     features_inf: pd.DataFrame, model: Any, target_column: str, service_max_rows: int
 ) -> Annotated[pd.DataFrame, "predictions"]:

