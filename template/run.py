@@ -56,6 +56,9 @@ def run_pipeline(pipeline_name: str, overrides: dict[str, Any], no_cache: bool) 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
+    "--only-training", is_flag=True, help="Train and promote only; do not deploy or predict."
+)
+@click.option(
     "--only-inference", is_flag=True, help="Run batch inference only, with the promoted model."
 )
 @click.option("--no-cache", is_flag=True, help="Run every step again instead of reusing results.")
@@ -78,6 +81,7 @@ def run_pipeline(pipeline_name: str, overrides: dict[str, Any], no_cache: bool) 
     help="Fail training when a quality gate is missed, instead of warning.",
 )
 def main(
+    only_training: bool,
     only_inference: bool,
     no_cache: bool,
     no_normalize: bool,
@@ -108,11 +112,18 @@ def main(
     if fail_on_quality_gates:
         training_overrides["fail_on_quality_gates"] = True
 
+    if only_training and only_inference:
+        raise click.UsageError("Choose --only-training or --only-inference, not both.")
+
+    pipelines = ["training", "deployment", "batch_inference"]
+    if only_training:
+        pipelines = ["training"]
+    elif only_inference:
+        pipelines = ["batch_inference"]
+
     check_stack()
-    if not only_inference:
-        run_pipeline("training", training_overrides, no_cache)
-        run_pipeline("deployment", {}, no_cache)
-    run_pipeline("batch_inference", {}, no_cache)
+    for name in pipelines:
+        run_pipeline(name, training_overrides if name == "training" else {}, no_cache)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,10 @@ def main() -> None:
                 "steps": {step: str(s.status.value) for step, s in run.steps.items()},
             }
         )
+    client.active_stack.experiment_tracker.configure_mlflow()
+    from mlflow import MlflowClient
+
+    mlflow_client = MlflowClient()
     versions = [
         {
             "number": version.number,
@@ -36,16 +40,17 @@ def main() -> None:
             "promotion": version.run_metadata.get("promotion"),
             "evaluation": version.run_metadata.get("evaluation"),
             "data_contract": version.run_metadata.get("data_contract"),
+            "model_selection": version.run_metadata.get("model_selection"),
             "mlflow": version.get_artifact("model").run_metadata.get("mlflow"),
         }
         for version in client.list_model_versions(name, sort_by="asc:number", size=100).items
     ]
+    for version in versions:
+        registered = mlflow_client.get_model_version(name, version["mlflow"]["registered_version"])
+        version["mlflow_tags"] = registered.tags
     staged = client.get_model_version(name, stage)
     predictions = staged.get_artifact("predictions")
-    client.active_stack.experiment_tracker.configure_mlflow()
-    from mlflow import MlflowClient
-
-    alias_version = MlflowClient().get_model_version_by_alias(name, stage).version
+    alias_version = mlflow_client.get_model_version_by_alias(name, stage).version
     print(
         json.dumps(
             {

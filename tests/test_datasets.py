@@ -13,15 +13,49 @@ from conftest import assert_all_pipelines_completed, inspect, run
 
 HELD_OUT_ROWS = {"wine": 18, "iris": 15, "digits": 180, "diabetes": 44}
 
+# Between them, the bundled datasets run every model family, both search strategies
+# and metrics of either direction.
+MODEL_ANSWERS = {
+    "wine": {
+        "promotion_metric": "f1",
+        "search_strategy": "grid",
+        "model_families": ["svm", "knn", "decision_tree"],
+    },
+    "iris": {"promotion_metric": "log_loss", "model_families": ["logistic_regression", "knn"]},
+    "digits": {
+        "promotion_metric": "balanced_accuracy",
+        "model_families": ["hist_gradient_boosting"],
+        "search_iterations": 2,
+    },
+    "diabetes": {
+        "promotion_metric": "rmse",
+        "model_families": ["ridge", "decision_tree", "knn", "random_forest"],
+    },
+}
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("dataset", sorted(HELD_OUT_ROWS))
 def test_bundled_dataset_trains_and_predicts(running_project, dataset: str) -> None:
-    project = running_project(dataset=dataset)
+    answers = MODEL_ANSWERS[dataset]
+    project = running_project(dataset=dataset, **answers)
     run(project)
     state = inspect(project)
     assert_all_pipelines_completed(state, training_runs=1)
     assert state["predictions"] == HELD_OUT_ROWS[dataset]
+    version = state["versions"][0]
+    selection = version["model_selection"]
+    assert selection["metric"] == answers["promotion_metric"]
+    assert sorted(selection["cv_scores"]) == sorted(answers["model_families"])
+    best_score = selection["cv_scores"][selection["best"]]
+    lower_is_better = answers["promotion_metric"] in {"log_loss", "rmse"}
+    pick = min if lower_is_better else max
+    assert best_score == pick(selection["cv_scores"].values())
+    assert version["evaluation"]["metric"] == answers["promotion_metric"]
+    assert version["promotion"]["metric"] == answers["promotion_metric"]
+    tags = version["mlflow_tags"]
+    assert tags["promotion.promote"] == "True"
+    assert tags["promotion.metric"] == answers["promotion_metric"]
 
 
 def messy_rows(size: int, seed: int, with_label: bool = True) -> pd.DataFrame:
@@ -121,6 +155,7 @@ def test_own_regression_file(running_project) -> None:
         dataset_path="data/houses.csv",
         target_column="price",
         task_type="regression",
+        promotion_metric="mae",
     )
     rng = np.random.default_rng(4)
     size = 300
@@ -141,5 +176,5 @@ def test_own_regression_file(running_project) -> None:
     assert_all_pipelines_completed(state, training_runs=1)
     assert state["predictions"] == 30
     evaluation = state["versions"][0]["evaluation"]
-    assert evaluation["metric"] == "r2" and evaluation["test"] > 0.9
+    assert evaluation["metric"] == "mae" and evaluation["test"] < 10000
     assert "target_classes" not in state["versions"][0]["data_contract"]

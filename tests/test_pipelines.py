@@ -105,6 +105,52 @@ def test_promote_latest_to_production_with_success_alerts(running_project) -> No
     assert state["runs"]["batch_inference"][-1]["model_version"] == 3
 
 
+def drop_all_but(*kept: str) -> str:
+    """Return the --drop-columns value that leaves only `kept` of the default dataset."""
+    from sklearn.datasets import load_breast_cancer
+
+    return ",".join(name for name in load_breast_cancer().feature_names if name not in kept)
+
+
+@pytest.mark.slow
+def test_a_weaker_retrain_keeps_the_stage_and_a_stronger_one_takes_it(running_project) -> None:
+    project = running_project(
+        hyperparameters_tuning=False,
+        promotion_metric="log_loss",
+        model_families=["logistic_regression"],
+    )
+    # Two strong features, then one weak feature, then every feature.
+    run(project, "--only-training", "--drop-columns", drop_all_but("worst area", "worst texture"))
+    run(project, "--only-training", "--drop-columns", drop_all_but("mean fractal dimension"))
+    run(project, "--only-training")
+    state = inspect(project)
+    assert [run["status"] for run in state["runs"]["training"]] == ["completed"] * 3
+    assert "deployment" not in state["runs"]
+    first, weaker, stronger = (version["promotion"] for version in state["versions"])
+
+    assert first["promote"] is True
+    assert weaker["promote"] is False
+    assert weaker["current_version"] == "1"
+    assert weaker["new_score"] > weaker["current_score"]  # log loss: lower is better
+    assert weaker["current_score"] == pytest.approx(first["new_score"])
+    assert weaker["improvement"] < 0
+    assert "does not beat version 1's" in weaker["reason"]
+    assert stronger["promote"] is True
+    assert stronger["current_version"] == "1"
+    assert stronger["improvement"] == pytest.approx(
+        stronger["current_score"] - stronger["new_score"]
+    )
+    assert "beats version 1's" in stronger["reason"]
+    assert [version["stage"] for version in state["versions"]] == ["archived", None, "staging"]
+
+    weaker_tags = state["versions"][1]["mlflow_tags"]
+    assert weaker_tags["promotion.promote"] == "False"
+    assert weaker_tags["promotion.reason"] == weaker["reason"]
+    assert float(weaker_tags["promotion.new_score"]) == pytest.approx(weaker["new_score"])
+    assert float(weaker_tags["promotion.current_score"]) == pytest.approx(weaker["current_score"])
+    assert state["mlflow_alias_version"] == state["versions"][2]["mlflow"]["registered_version"]
+
+
 def test_generated_projects_own_tests_pass(render_project: Renderer) -> None:
     project = render_project()
     result = run_in_project(project, ["-m", "pytest", "-q"], check=False, capture=True)

@@ -43,6 +43,29 @@ from conftest import Renderer
             {"dataset": "diabetes", "task_type": "classification"},
             "contradicts dataset 'diabetes', which is a regression",
         ),
+        (
+            {"dataset": "diabetes", "promotion_metric": "accuracy"},
+            "this metric scores classes, and the task is regression: choose r2, rmse or mae",
+        ),
+        (
+            {"promotion_metric": "rmse"},
+            "this metric scores quantities, and the task is classification",
+        ),
+        ({"promotion_metric": "auc"}, "Invalid choice for 'promotion_metric'"),
+        (
+            {"dataset": "diabetes", "model_families": ["logistic_regression"]},
+            "Invalid choice for 'model_families': this metric scores classes",
+        ),
+        ({"model_families": ["ridge"]}, "Invalid choice for 'model_families'"),
+        (
+            {"promotion_metric": "roc_auc", "model_families": ["svm"]},
+            "an SVM gives no class probabilities, which roc_auc needs",
+        ),
+        ({"dataset": "diabetes", "model_families": ["svm"]}, "SVM is offered for classification"),
+        ({"model_families": []}, "Choose at least one model family"),
+        ({"search_iterations": 0}, "search_iterations must be between 1 and 500, not 0"),
+        ({"cv_folds": 1}, "cv_folds must be between 2 and 20, not 1"),
+        ({"promotion_min_improvement": -0.1}, "promotion_min_improvement must be 0 or more"),
     ],
 )
 def test_bad_answers_are_rejected(render_project: Renderer, answers: dict, message: str) -> None:

@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from conftest import Renderer, assert_ruff_clean
+from generated_project import run_in_project
 
 PROJECT_FILES = {
     ".copier-answers.yml",
@@ -74,9 +75,11 @@ PROJECT_FILES = {
     "tests/conftest.py",
     "tests/test_alerts.py",
     "tests/test_cli.py",
+    "tests/test_configs.py",
     "tests/test_contract.py",
     "tests/test_data.py",
     "tests/test_drift.py",
+    "tests/test_metrics.py",
     "tests/test_preprocessing.py",
     "tests/test_promotion.py",
     "tests/test_search.py",
@@ -213,26 +216,52 @@ def test_license_text_names_the_holder(
     assert "Ada Lovelace" in (project / "pyproject.toml").read_text()
 
 
-@pytest.mark.parametrize(
-    ("answers", "task_type", "metric", "families"),
-    [
-        ({"dataset": "breast_cancer"}, "classification", "accuracy", "logistic_regression"),
-        ({"dataset": "diabetes"}, "regression", "r2", "ridge"),
-        (
-            {
-                "dataset": "custom",
-                "dataset_path": "d.csv",
-                "target_column": "y",
-                "task_type": "regression",
-            },
-            "regression",
-            "r2",
-            "hist_gradient_boosting",
-        ),
-    ],
-)
-def test_dataset_answers_reach_both_configs(
-    render_project: Renderer, answers: dict, task_type: str, metric: str, families: str
+MODEL_CASES = [
+    # answers, task type, metric, families in the config (in choice order)
+    ({}, "classification", "accuracy", ["logistic_regression", "random_forest"]),
+    (
+        {"dataset": "diabetes"},
+        "regression",
+        "r2",
+        ["ridge", "random_forest", "hist_gradient_boosting"],
+    ),
+    (
+        {
+            "dataset": "custom",
+            "dataset_path": "d.csv",
+            "target_column": "y",
+            "task_type": "regression",
+            "promotion_metric": "mae",
+            "model_families": ["knn", "decision_tree"],
+            "search_strategy": "grid",
+        },
+        "regression",
+        "mae",
+        ["decision_tree", "knn"],
+    ),
+    (
+        {
+            "dataset": "iris",
+            "promotion_metric": "roc_auc",
+            "model_families": ["hist_gradient_boosting", "logistic_regression", "knn"],
+            "hyperparameters_tuning": False,
+        },
+        "classification",
+        "roc_auc",
+        ["logistic_regression", "hist_gradient_boosting", "knn"],
+    ),
+    (
+        {"promotion_metric": "f1", "model_families": ["svm", "decision_tree"], "cv_folds": 5},
+        "classification",
+        "f1",
+        ["decision_tree", "svm"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("answers", "task_type", "metric", "families"), MODEL_CASES)
+def test_model_answers_reach_the_training_config(
+    render_project: Renderer, answers: dict, task_type: str, metric: str, families: list
 ) -> None:
     project = render_project(**answers)
     training = yaml.safe_load((project / "configs" / "training.yaml").read_text())["parameters"]
@@ -241,7 +270,25 @@ def test_dataset_answers_reach_both_configs(
     ]
     assert training["task_type"] == task_type
     assert training["metric"] == metric
-    assert families in training["model_families"]
+    assert list(training["model_families"]) == families
+    assert training["search_strategy"] == answers.get("search_strategy", "random")
+    assert training["cv_folds"] == answers.get("cv_folds", 3)
     for key in ("dataset", "dataset_path", "target_column", "inference_data_path"):
         assert training[key] == inference[key]
-    assert training["dataset"] == answers["dataset"]
+    assert training["dataset"] == answers.get("dataset", "breast_cancer")
+    kind = "Regressor" if task_type == "regression" else "Classifier"
+    for family, spec in training["model_families"].items():
+        if family in {"decision_tree", "random_forest", "hist_gradient_boosting", "knn"}:
+            assert spec["estimator"].endswith(kind), family
+
+
+@pytest.mark.parametrize(("answers", "task_type", "metric", "families"), MODEL_CASES[2:])
+def test_rendered_grids_build_in_the_generated_project(
+    render_project: Renderer, answers: dict, task_type: str, metric: str, families: list
+) -> None:
+    project = render_project(**answers)
+    result = run_in_project(
+        project, ["-m", "pytest", "-q", "tests/test_configs.py"], check=False, capture=True
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert f"{len(families) + 1} passed" in result.stdout

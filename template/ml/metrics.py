@@ -14,12 +14,29 @@ class Metric:
 
     name: str
     scorer: str
+    task_type: str
     greater_is_better: bool
+    needs_probabilities: bool = False
+    averaging: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Return the name with how the metric averages over classes, when it does."""
+        return f"{self.name} ({self.averaging})" if self.averaging else self.name
+
+    def check_estimator(self, estimator: Any) -> None:
+        """Fail with a clear message when `estimator` cannot be scored by this metric."""
+        if self.needs_probabilities and not hasattr(estimator, "predict_proba"):
+            raise ValueError(
+                f"{type(estimator).__name__} gives no class probabilities, which the "
+                f"metric '{self.name}' needs: choose another metric or model family."
+            )
 
     def score(self, model: Any, features: pd.DataFrame, target: pd.Series) -> float:
         """Return the metric of `model` on the given rows, in the metric's own units."""
         from sklearn.metrics import get_scorer
 
+        self.check_estimator(model)
         value = float(get_scorer(self.scorer)(model, features, target))
         return value if self.greater_is_better else -value
 
@@ -37,29 +54,49 @@ class Metric:
         return self.improvement(value, threshold) >= 0
 
 
-# Multiclass-capable averages: macro for F1, precision and recall, one-vs-rest for
-# ROC AUC; they equal the plain binary definitions' macro form on two classes.
+# Classification metrics average over classes the same way for two classes or more.
+MACRO = "macro average over classes"
 METRICS: dict[str, Metric] = {
     metric.name: metric
     for metric in (
-        Metric("accuracy", "accuracy", True),
-        Metric("balanced_accuracy", "balanced_accuracy", True),
-        Metric("f1", "f1_macro", True),
-        Metric("precision", "precision_macro", True),
-        Metric("recall", "recall_macro", True),
-        Metric("roc_auc", "roc_auc_ovr", True),
-        Metric("log_loss", "neg_log_loss", False),
-        Metric("r2", "r2", True),
-        Metric("rmse", "neg_root_mean_squared_error", False),
-        Metric("mae", "neg_mean_absolute_error", False),
+        Metric("accuracy", "accuracy", "classification", True),
+        Metric(
+            "balanced_accuracy",
+            "balanced_accuracy",
+            "classification",
+            True,
+            averaging="mean recall per class",
+        ),
+        Metric("f1", "f1_macro", "classification", True, averaging=MACRO),
+        Metric("precision", "precision_macro", "classification", True, averaging=MACRO),
+        Metric("recall", "recall_macro", "classification", True, averaging=MACRO),
+        Metric(
+            "roc_auc",
+            "roc_auc_ovr",
+            "classification",
+            True,
+            needs_probabilities=True,
+            averaging="one-vs-rest, macro average over classes",
+        ),
+        Metric("log_loss", "neg_log_loss", "classification", False, needs_probabilities=True),
+        Metric("r2", "r2", "regression", True),
+        Metric("rmse", "neg_root_mean_squared_error", "regression", False),
+        Metric("mae", "neg_mean_absolute_error", "regression", False),
     )
 }
 
 
-def get_metric(name: str) -> Metric:
-    """Return the metric called `name`, or explain which names exist."""
+def get_metric(name: str, task_type: str | None = None) -> Metric:
+    """Return the metric called `name`, checking that it scores `task_type` when given."""
     try:
-        return METRICS[name]
+        metric = METRICS[name]
     except KeyError:
         known = ", ".join(METRICS)
         raise ValueError(f"Unknown metric '{name}'. Known metrics are: {known}.") from None
+    if task_type is not None and metric.task_type != task_type:
+        fitting = ", ".join(m.name for m in METRICS.values() if m.task_type == task_type)
+        raise ValueError(
+            f"The metric '{name}' scores {metric.task_type}, but the task is {task_type}: "
+            f"set `metric` in configs/training.yaml to one of {fitting}."
+        )
+    return metric

@@ -10,7 +10,11 @@ from ml.metrics import Metric
 
 @dataclass(frozen=True)
 class PromotionDecision:
-    """The outcome of a promotion and the scores it was based on."""
+    """The outcome of a promotion and the scores it was based on.
+
+    `improvement` is how much the new score beats the current one, in the metric's
+    direction; `min_improvement` is the margin it had to exceed.
+    """
 
     promote: bool
     reason: str
@@ -19,6 +23,7 @@ class PromotionDecision:
     current_score: float | None = None
     current_version: str | None = None
     min_improvement: float = 0.0
+    improvement: float | None = None
 
     def as_metadata(self) -> dict[str, Any]:
         """Return the decision as flat metadata, leaving out unknown scores."""
@@ -43,6 +48,7 @@ def decide_by_metric(
     if current_score is None:
         return PromotionDecision(True, "no model version holds the stage yet", **common)
     gain = metric.improvement(new_score, current_score)
+    common["improvement"] = gain
     if gain > min_improvement:
         return PromotionDecision(
             True,

@@ -34,6 +34,42 @@ def build_estimator(
     return estimator
 
 
+def search_space(
+    family: str, space: Mapping[str, Any], strategy: str
+) -> dict[str, list[Any] | Any]:
+    """Turn a family's configured search space into what scikit-learn's searches take.
+
+    A parameter's values are a list, or for random search a range: a mapping with
+    `low` and `high`, and optionally `log: true` (log-uniform) and `integer: true`.
+    """
+    from scipy import stats
+
+    parsed: dict[str, list[Any] | Any] = {}
+    for name, values in space.items():
+        if isinstance(values, list | tuple):
+            parsed[name] = list(values)
+            continue
+        if not (isinstance(values, Mapping) and {"low", "high"} <= set(values)):
+            raise ValueError(
+                f"Search space of '{family}', parameter '{name}': give a list of values, "
+                f"or a range with `low` and `high` (and `log: true` for a log scale), "
+                f"not {values!r}."
+            )
+        if strategy != "random":
+            raise ValueError(
+                f"Search space of '{family}', parameter '{name}': grid search needs a "
+                "list of values; ranges are for random search."
+            )
+        low, high = values["low"], values["high"]
+        if values.get("integer"):
+            parsed[name] = stats.randint(int(low), int(high) + 1)
+        elif values.get("log"):
+            parsed[name] = stats.loguniform(low, high)
+        else:
+            parsed[name] = stats.uniform(low, high - low)
+    return parsed
+
+
 def search_family(
     family: str,
     spec: Mapping[str, Any],
@@ -53,18 +89,20 @@ def search_family(
     from sklearn.model_selection import GridSearchCV, ParameterGrid, RandomizedSearchCV
 
     defaults = dict(spec.get("defaults") or {})
-    space = {name: list(values) for name, values in (spec.get("search_space") or {}).items()}
+    space = search_space(family, spec.get("search_space") or {}, strategy)
     estimator = build_estimator(spec["estimator"], defaults, random_state)
+    metric.check_estimator(estimator)
+    common = {"scoring": metric.scorer, "cv": cv_folds, "error_score": "raise"}
     if strategy == "grid":
-        search = GridSearchCV(estimator, space, scoring=metric.scorer, cv=cv_folds)
+        search = GridSearchCV(estimator, space, **common)
     elif strategy == "random":
+        finite = all(isinstance(values, list) for values in space.values())
         search = RandomizedSearchCV(
             estimator,
             space,
-            n_iter=min(iterations, len(ParameterGrid(space))),
-            scoring=metric.scorer,
-            cv=cv_folds,
+            n_iter=min(iterations, len(ParameterGrid(space))) if finite else iterations,
             random_state=random_state,
+            **common,
         )
     else:
         raise ValueError(f"Unknown search strategy '{strategy}': use 'random' or 'grid'.")
@@ -72,9 +110,16 @@ def search_family(
     return {
         "family": family,
         "estimator": spec["estimator"],
-        "params": {**defaults, **search.best_params_},
+        "params": {**defaults, **to_builtin(search.best_params_)},
         "cv_score": metric.from_scorer_value(search.best_score_),
         "metric": metric.name,
+    }
+
+
+def to_builtin(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Return parameters with NumPy scalars (drawn from ranges) as plain Python values."""
+    return {
+        name: value.item() if hasattr(value, "item") else value for name, value in params.items()
     }
 
 

@@ -41,6 +41,12 @@ def training(
     notify_on_success_enabled: bool,
 ) -> None:
     """Train a model version, gate it on quality, and promote it if it earns the stage."""
+    scoring = get_metric(metric, task_type)
+    if not model_families:
+        raise ValueError(
+            "No model family is configured: add one under `model_families` in "
+            "configs/training.yaml."
+        )
     raw_dataset = data_loader(
         dataset=dataset,
         dataset_path=dataset_path,
@@ -84,7 +90,7 @@ def training(
         candidate = hp_tuning_select_best_model(search_results=search_results, metric=metric)
     else:
         family, spec = next(iter(model_families.items()))
-        candidate = default_candidate(family, spec, get_metric(metric))
+        candidate = default_candidate(family, spec, scoring)
     model = model_trainer(
         features_trn=features_trn,
         target_column=target_column,

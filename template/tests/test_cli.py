@@ -8,15 +8,26 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def test_help_needs_no_stack(tmp_path: Path) -> None:
+def run_without_zenml(tmp_path: Path, *options: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "ZENML_CONFIG_PATH": str(tmp_path / "no-zenml-here")}
-    result = subprocess.run(
-        [sys.executable, "run.py", "--help"],
+    return subprocess.run(
+        [sys.executable, "run.py", *options],
         cwd=PROJECT,
         env=env,
         capture_output=True,
         text=True,
-        check=True,
     )
+
+
+def test_help_needs_no_stack(tmp_path: Path) -> None:
+    result = run_without_zenml(tmp_path, "--help")
+    assert result.returncode == 0, result.stderr
     assert "--only-inference" in result.stdout
+    assert not (tmp_path / "no-zenml-here").exists()
+
+
+def test_contradictory_options_are_refused_before_any_stack_is_read(tmp_path: Path) -> None:
+    result = run_without_zenml(tmp_path, "--only-training", "--only-inference")
+    assert result.returncode == 2
+    assert "Choose --only-training or --only-inference, not both" in result.stderr
     assert not (tmp_path / "no-zenml-here").exists()

@@ -43,3 +43,10 @@ def test_quality_gates_report_each_miss_in_the_metric_direction() -> None:
     assert failures == ["accuracy on the test set is 0.7000, the gate asks for at least 0.8"]
     log_loss = get_metric("log_loss")
     assert failed_quality_gates(log_loss, {"train": 0.2, "test": 0.6}, {"train": None, "test": 0.5})
+
+
+def test_the_decision_records_the_improvement_in_the_metric_direction() -> None:
+    decision = decide_by_metric(get_metric("mae"), 3.0, 5.0, "2", 1.0)
+    assert decision.promote
+    assert decision.as_metadata()["improvement"] == 2.0
+    assert "beats version 2's 5.0000 by 2.0000" in decision.reason

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from ml.metrics import get_metric
-from ml.search import build_estimator, search_family, select_best
+from ml.search import build_estimator, search_family, search_space, select_best
 
 FAMILIES = {
     "always_majority": {
@@ -76,3 +76,53 @@ def test_an_unimportable_estimator_gets_a_clear_error() -> None:
 def test_random_state_is_applied_when_the_estimator_accepts_it() -> None:
     forest = build_estimator("sklearn.ensemble.RandomForestClassifier", {}, random_state=3)
     assert forest.random_state == 3
+
+
+def test_ranges_are_drawn_in_random_search(mixed_frame: pd.DataFrame) -> None:
+    spec = {
+        "estimator": "sklearn.linear_model.LogisticRegression",
+        "search_space": {"C": {"low": 0.01, "high": 10.0, "log": True}},
+    }
+    result = search_family(
+        "logistic_regression",
+        spec,
+        mixed_frame[["signal"]],
+        mixed_frame["target"],
+        get_metric("accuracy"),
+        strategy="random",
+        iterations=3,
+        cv_folds=3,
+        random_state=0,
+    )
+    assert isinstance(result["params"]["C"], float)
+    assert 0.01 <= result["params"]["C"] <= 10.0
+
+
+def test_integer_ranges_give_whole_numbers() -> None:
+    space = search_space("knn", {"n_neighbors": {"low": 1, "high": 9, "integer": True}}, "random")
+    draws = space["n_neighbors"].rvs(size=50, random_state=0)
+    assert set(draws) <= set(range(1, 10))
+
+
+def test_grid_search_needs_lists_and_bad_spaces_are_named() -> None:
+    with pytest.raises(ValueError, match="parameter 'C': grid search needs a list"):
+        search_space("logistic_regression", {"C": {"low": 0.1, "high": 1.0}}, "grid")
+    with pytest.raises(ValueError, match="'svm', parameter 'gamma': give a list of values"):
+        search_space("svm", {"gamma": "scale"}, "random")
+
+
+def test_a_metric_that_needs_probabilities_refuses_an_estimator_without_them(
+    mixed_frame: pd.DataFrame,
+) -> None:
+    with pytest.raises(ValueError, match="SVC gives no class probabilities, which the metric"):
+        search_family(
+            "svm",
+            {"estimator": "sklearn.svm.SVC", "search_space": {"C": [1.0]}},
+            mixed_frame[["signal"]],
+            mixed_frame["target"],
+            get_metric("roc_auc"),
+            strategy="grid",
+            iterations=1,
+            cv_folds=3,
+            random_state=0,
+        )

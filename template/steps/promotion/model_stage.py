@@ -25,8 +25,9 @@ def version_in_stage(model_name: str, stage: str) -> ModelVersionResponse | None
 def apply_decision(model: Model, stage: str, decision: PromotionDecision) -> None:
     """Record the decision on the new version and, when it says so, promote it.
 
-    Promotion moves the ZenML stage and sets the MLflow registry alias named after
-    the stage on the registered version that the trainer recorded.
+    The decision is recorded on the ZenML model version and as tags of the MLflow
+    registered version the trainer recorded. Promotion moves the ZenML stage and sets
+    the MLflow registry alias named after the stage on that registered version.
     """
     logger.info(
         "Promotion of version %s to %s: %s (%s).",
@@ -36,13 +37,15 @@ def apply_decision(model: Model, stage: str, decision: PromotionDecision) -> Non
         decision.reason,
     )
     log_metadata(metadata={"promotion": decision.as_metadata()}, model_version_id=model.id)
-    if not decision.promote:
-        return
-    model.set_stage(stage, force=True)
     registered = mlflow_registration(model)
     configure_mlflow()
     from mlflow import MlflowClient
 
-    MlflowClient().set_registered_model_alias(
-        registered["registered_model"], stage, registered["registered_version"]
-    )
+    client = MlflowClient()
+    name, version = registered["registered_model"], registered["registered_version"]
+    for key, value in decision.as_metadata().items():
+        client.set_model_version_tag(name, version, f"promotion.{key}", str(value))
+    client.set_model_version_tag(name, version, "promotion.zenml_version", str(model.version))
+    if decision.promote:
+        model.set_stage(stage, force=True)
+        client.set_registered_model_alias(name, stage, version)

@@ -32,7 +32,16 @@ def model_evaluator(
         name: scoring.score(model, frame.drop(columns=[target_column]), frame[target_column])
         for name, frame in (("train", features_trn), ("test", features_tst))
     }
-    log_metadata(metadata={"evaluation": {"metric": metric, **scores}}, infer_model=True)
+    logger.info(
+        "%s: %.4f on the training set, %.4f on the test set.",
+        scoring.label,
+        scores["train"],
+        scores["test"],
+    )
+    log_metadata(
+        metadata={"evaluation": {"metric": metric, "averaging": scoring.averaging, **scores}},
+        infer_model=True,
+    )
     failures = failed_quality_gates(
         scoring, scores, {"train": train_threshold, "test": test_threshold}
     )
