@@ -53,10 +53,11 @@ def running_project(render_project: Renderer) -> Iterator:
     """Yield a function that renders and provisions projects, stopping them afterwards."""
     projects: list[Path] = []
 
-    def _provision(**answers: object) -> Path:
+    def _provision(setup: bool = True, **answers: object) -> Path:
         project = render_project(f"project{len(projects)}", **answers)
         projects.append(project)
-        setup_stack(project)
+        if setup:
+            setup_stack(project)
         return project
 
     yield _provision

@@ -66,6 +66,17 @@ from conftest import Renderer
         ({"search_iterations": 0}, "search_iterations must be between 1 and 500, not 0"),
         ({"cv_folds": 1}, "cv_folds must be between 2 and 20, not 1"),
         ({"promotion_min_improvement": -0.1}, "promotion_min_improvement must be 0 or more"),
+        ({"alerter": "slack"}, "'' is not a Slack channel"),
+        ({"alerter": "slack", "slack_channel_id": "my channel"}, "'my channel' is not a Slack"),
+        (
+            {"alerter": "slack", "slack_channel_id": "C01", "slack_token_secret": "my secret"},
+            "'my secret' is not a ZenML secret name",
+        ),
+        (
+            {"alerter": "slack", "slack_channel_id": "C01", "slack_api_url": "slack.com/api"},
+            "'slack.com/api' is not a URL",
+        ),
+        ({"alerter": "teams"}, "Invalid choice for 'alerter'"),
     ],
 )
 def test_bad_answers_are_rejected(render_project: Renderer, answers: dict, message: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,11 @@ PROJECT_FILES = {
     "tests/test_search.py",
 }
 
+SLACK_FILES = {"alerters/__init__.py", "alerters/slack_web_api.py"}
+SLACK = {"alerter": "slack", "slack_channel_id": "C0123456789"}
+# A ZenML secret reference such as {{slack_token.token}} is meant to stay as it is.
+SECRET_REFERENCE = re.compile(r"\{\{[A-Za-z0-9_-]+[.][A-Za-z0-9_]+\}\}")
+
 LICENSES = ["apache", "mit", "bsd", "isc", "gpl3", "none"]
 DATASETS = [
     {"dataset": "breast_cancer"},
@@ -113,12 +119,14 @@ def matrix() -> list[dict]:
                 "target_environment": environment,
                 "notify_on_failures": failures,
                 "notify_on_successes": successes,
+                **alerter,
             }
-            for license_, environment, failures, successes in zip(
+            for license_, environment, failures, successes, alerter in zip(
                 LICENSES,
                 itertools.cycle(["staging", "production"]),
                 itertools.cycle([True, False, True]),
                 itertools.cycle([False, True]),
+                itertools.cycle([{}, SLACK, {}]),
                 strict=False,
             )
         ]
@@ -151,11 +159,13 @@ def test_render_is_complete_clean_and_formatted(render_project: Renderer, answer
     project = render_project(**answers)
     license_ = answers.get("open_source_license", "apache")
     expected = PROJECT_FILES | ({"LICENSE"} if license_ != "none" else set())
+    if answers.get("alerter") == "slack":
+        expected |= SLACK_FILES
     assert rendered_files(project) == expected
 
     for path in project.rglob("*"):
         if path.is_file():
-            text = path.read_text()
+            text = SECRET_REFERENCE.sub("", path.read_text())
             assert "{{" not in text and "{%" not in text, f"Jinja left in {path}"
     for path in [*project.glob("configs/*.yaml"), project / ".copier-answers.yml"]:
         assert yaml.safe_load(path.read_text()) is not None
@@ -292,3 +302,36 @@ def test_rendered_grids_build_in_the_generated_project(
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert f"{len(families) + 1} passed" in result.stdout
+
+
+def test_without_an_alerter_no_slack_code_or_dependency_is_rendered(
+    render_project: Renderer,
+) -> None:
+    project = render_project()
+    assert not (project / "alerters").exists()
+    for path in project.rglob("*"):
+        if path.is_file() and path.name != ".copier-answers.yml":
+            text = path.read_text().lower()
+            assert "slack_sdk" not in text and "slack-sdk" not in text, path
+    assert (
+        "alerter"
+        not in yaml.safe_load((project / "configs" / "stack.yaml").read_text())["components"]
+    )
+
+
+def test_slack_answers_reach_the_stack_without_any_token(render_project: Renderer) -> None:
+    project = render_project(
+        **SLACK, slack_token_secret="team_bot", slack_api_url="https://slack.example.gov/api/"
+    )
+    alerter = yaml.safe_load((project / "configs" / "stack.yaml").read_text())["components"][
+        "alerter"
+    ]
+    assert alerter["flavor"] == "slack_web_api"
+    assert alerter["configuration"] == {
+        "slack_token": "{{team_bot.token}}",
+        "channel_id": "C0123456789",
+        "api_url": "https://slack.example.gov/api/",
+        "timeout": 5,
+    }
+    assert "slack-sdk" in (project / "requirements.txt").read_text()
+    assert "zenml secret create team_bot --token=" in (project / "README.md").read_text()

@@ -6,6 +6,7 @@ to match the file.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STACK_FILE = PROJECT_ROOT / "configs" / "stack.yaml"
+# A configuration value that refers to a key of a ZenML secret: {{secret_name.key}}
+SECRET_REFERENCE = re.compile(r"^\{\{\s*([^.\s]+)\.([^}\s]+)\s*\}\}$")
 
 
 def load_stack_spec(path: Path = STACK_FILE) -> dict[str, Any]:
@@ -24,12 +27,50 @@ def load_stack_spec(path: Path = STACK_FILE) -> dict[str, Any]:
     return spec
 
 
+def check_secret_references(client: Any, kind: str, configuration: dict[str, Any]) -> None:
+    """Stop with the command that creates a secret the configuration refers to but lacks."""
+    for field, value in configuration.items():
+        match = SECRET_REFERENCE.match(str(value))
+        if not match:
+            continue
+        secret_name, key = match.groups()
+        try:
+            values = client.get_secret(secret_name).secret_values
+        except KeyError:
+            values = None
+        if values is None or key not in values:
+            problem = "does not exist" if values is None else f"has no key '{key}'"
+            raise SystemExit(
+                f"The {kind} reads its {field} from the ZenML secret '{secret_name}', "
+                f"which {problem}. Create it with\n"
+                f"  zenml secret create {secret_name} --{key}=<value>\n"
+                "(or `zenml secret update` it), then run `make setup` again."
+            )
+
+
+def ensure_flavor(client: Any, kind: str, component: dict[str, Any]) -> None:
+    """Register the project's own flavor of a component when it names a flavor source."""
+    from zenml.enums import StackComponentType
+
+    source = component.get("flavor_source")
+    if not source:
+        return
+    component_type = StackComponentType(kind)
+    try:
+        client.get_flavor_by_name_and_type(component["flavor"], component_type)
+    except KeyError:
+        client.create_flavor(source=source, component_type=component_type)
+        print(f"Registered {kind} flavor '{component['flavor']}' from {source}.")
+
+
 def ensure_component(client: Any, kind: str, component: dict[str, Any]) -> str:
     """Register one component, or update an existing one of that name; return its name."""
     from zenml.enums import StackComponentType
 
     component_type = StackComponentType(kind)
     configuration = component.get("configuration") or {}
+    check_secret_references(client, kind, configuration)
+    ensure_flavor(client, kind, component)
     try:
         existing = client.get_stack_component(component_type, component["name"])
     except KeyError:

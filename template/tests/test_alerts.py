@@ -1,15 +1,39 @@
 """The text of alerts."""
 
 from ml.alerts import failure_message, success_message
+from ml.metrics import get_metric
+from ml.promotion import decide_by_metric
 
 
-def test_success_message_lists_the_details() -> None:
-    message = success_message("training", "run-1", {"promote": True, "new_score": 0.97})
+def test_training_success_gives_the_score_and_the_decision() -> None:
+    decision = decide_by_metric(get_metric("f1"), 0.9, 0.95, "3", 0.0).as_metadata()
+    message = success_message("training", "run-1", decision)
     assert message.splitlines() == [
         "Pipeline `training` succeeded (run `run-1`).",
-        "- promote: True",
-        "- new_score: 0.97",
+        "- f1 on the test set: 0.9000",
+        "- f1 of version 3, now in the stage: 0.9500",
+        "- not promoted: f1 0.9000 does not beat version 3's 0.9500 by more than 0.0",
     ]
+
+
+def test_inference_success_gives_rows_and_drift() -> None:
+    summary = {
+        "drifted_share": 0.25,
+        "drifted_columns": ["age", "income"],
+        "missing_share_reference": 0.0,
+        "missing_share_current": 0.015,
+        "rows predicted": 57,
+    }
+    assert success_message("batch_inference", "run-2", summary).splitlines()[1:] == [
+        "- drifted columns: 25% (age, income)",
+        "- missing values: 0.0% in training, 1.5% in the new rows",
+        "- rows predicted: 57",
+    ]
+
+
+def test_other_results_are_listed_as_they_are() -> None:
+    message = success_message("deployment", "run-3", {"served version": 2})
+    assert message.splitlines()[1:] == ["- served version: 2"]
 
 
 def test_failure_message_names_the_step_and_the_first_error_line() -> None:

@@ -1,0 +1,1 @@
+"""Stack component flavors of this project."""
