@@ -3,6 +3,7 @@
 import os
 
 import pandas as pd
+from pandas.api.types import is_numeric_dtype
 from zenml.artifact_stores import BaseArtifactStore
 from zenml.enums import VisualizationType
 from zenml.integrations.pandas.materializers.pandas_materializer import PandasMaterializer
@@ -27,9 +28,16 @@ class FastParquetMaterializer(PandasMaterializer):
         self.parquet_path = os.path.join(self.uri, "df.snappy.parquet")
 
     def save(self, df: pd.DataFrame) -> None:
-        """Write `df` to the artifact store as Snappy-compressed Parquet."""
+        """Write `df` to the artifact store as Snappy-compressed Parquet.
+
+        Only non-numeric columns are dictionary-encoded: encoding floats halves the
+        write speed and saves next to nothing.
+        """
+        categorical = [
+            str(name) for name, dtype in df.dtypes.items() if not is_numeric_dtype(dtype)
+        ]
         with self.artifact_store.open(self.parquet_path, mode="wb") as handle:
-            df.to_parquet(handle, compression="snappy")
+            df.to_parquet(handle, compression="snappy", use_dictionary=categorical)
 
     def save_visualizations(self, df: pd.DataFrame) -> dict[str, VisualizationType]:
         """Save the statistics and sample rows of `df`, or of evenly spaced rows of it."""
