@@ -44,7 +44,7 @@ def project_env(project: Path) -> dict[str, str]:
             "ZENML_CONFIG_PATH": str(project / ".zenml-home"),
             "ZENML_ANALYTICS_OPT_IN": "false",
             "ZENML_ENABLE_RICH_TRACEBACK": "false",
-            "AUTO_OPEN_DASHBOARD": "false",
+            "ZENML_AUTO_OPEN_DASHBOARD": "false",
             "PYTHONPATH": str(project),
         }
     )

@@ -11,9 +11,9 @@ import yaml
 CONFIGS = Path(__file__).resolve().parent / "configs"
 
 
-def load_config(pipeline_name: str) -> dict[str, Any]:
-    """Return the parsed YAML configuration of a pipeline from `configs/`."""
-    path = CONFIGS / f"{pipeline_name}.yaml"
+def load_config(name: str) -> dict[str, Any]:
+    """Return the parsed YAML file `configs/NAME.yaml`."""
+    path = CONFIGS / f"{name}.yaml"
     try:
         return yaml.safe_load(path.read_text()) or {}
     except FileNotFoundError:
@@ -44,7 +44,10 @@ def run_pipeline(pipeline_name: str, overrides: dict[str, Any], no_cache: bool) 
     config = load_config(pipeline_name)
     parameters = {**config.get("parameters", {}), **overrides}
     pipeline = getattr(importlib.import_module(f"pipelines.{pipeline_name}"), pipeline_name)
-    options: dict[str, Any] = {"parameters": parameters}
+    options: dict[str, Any] = {
+        "parameters": parameters,
+        "settings": {"docker": load_config("docker")},
+    }
     if no_cache:
         options["enable_cache"] = False
     if config.get("extra", {}).get("notify_on_failure"):

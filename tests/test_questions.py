@@ -77,6 +77,50 @@ from conftest import Renderer
             "'slack.com/api' is not a URL",
         ),
         ({"alerter": "teams"}, "Invalid choice for 'alerter'"),
+        (
+            {"orchestrator": "kubernetes", "artifact_store": "local"},
+            "orchestrator 'kubernetes' runs steps away from this machine, where they cannot "
+            "read artifact_store 'local'",
+        ),
+        (
+            {"orchestrator": "kubeflow", "container_registry_uri": ""},
+            "orchestrator 'kubeflow' runs steps in containers, so container_registry_uri",
+        ),
+        (
+            {
+                "orchestrator": "airflow",
+                "container_registry_uri": "registry.example.com/team",
+                "mlflow_tracking_uri": "https://mlflow.example.com",
+                "model_deployer": "mlflow",
+            },
+            "model_deployer 'mlflow' serves models from a process on the machine that runs "
+            "the step, which orchestrator 'airflow'",
+        ),
+        (
+            {
+                "orchestrator": "vertex",
+                "container_registry_uri": "europe-docker.pkg.dev/p/r",
+                "experiment_tracker": "mlflow_local",
+            },
+            "experiment_tracker 'mlflow_local' keeps MLflow's files on this machine, which "
+            "orchestrator 'vertex' cannot reach",
+        ),
+        (
+            {
+                "orchestrator": "sagemaker",
+                "container_registry_uri": "1.dkr.ecr.eu-west-1.amazonaws.com/z",
+                "mlflow_tracking_uri": "https://mlflow.example.com",
+            },
+            "orchestrator 'sagemaker' runs steps that must reach ZenML's store",
+        ),
+        (
+            {"artifact_store": "gcs", "artifact_store_path": "s3://bucket"},
+            "'s3://bucket' is not a path of artifact_store 'gcs': it must start with gs://",
+        ),
+        (
+            {"experiment_tracker": "mlflow_remote"},
+            "experiment_tracker 'mlflow_remote' needs the server's URL in mlflow_tracking_uri",
+        ),
     ],
 )
 def test_bad_answers_are_rejected(render_project: Renderer, answers: dict, message: str) -> None:

@@ -22,6 +22,7 @@ PROJECT_FILES = {
     "run.py",
     "configs/batch_inference.yaml",
     "configs/deployment.yaml",
+    "configs/docker.yaml",
     "configs/stack.yaml",
     "configs/training.yaml",
     "materializers/__init__.py",

@@ -32,6 +32,7 @@ def training(
     search_strategy: str,
     search_iterations: int,
     cv_folds: int,
+    search_resources: dict[str, Any],
     train_threshold: float | None,
     test_threshold: float | None,
     fail_on_quality_gates: bool,
@@ -72,8 +73,11 @@ def training(
         drop_columns=drop_columns,
     )
     if hp_tuning:
+        search = hp_tuning_single_search
+        if search_resources:
+            search = search.with_options(settings={"resources": search_resources})
         search_results = [
-            hp_tuning_single_search(
+            search(
                 features_trn=features_trn,
                 target_column=target_column,
                 family=family,

@@ -20,10 +20,21 @@ SECRET_REFERENCE = re.compile(r"^\{\{\s*([^.\s]+)\.([^}\s]+)\s*\}\}$")
 
 
 def load_stack_spec(path: Path = STACK_FILE) -> dict[str, Any]:
-    """Return the stack description, checking the fields this script needs."""
+    """Return the stack description, checking the fields this script needs.
+
+    A configuration value still in <angle brackets> is a placeholder the user must
+    replace; it stops the set-up with the component and field it belongs to.
+    """
     spec = yaml.safe_load(path.read_text()) or {}
     if not spec.get("name") or not spec.get("components"):
         raise SystemExit(f"{path} must name the stack and list its components.")
+    for kind, component in spec["components"].items():
+        for field, value in (component.get("configuration") or {}).items():
+            if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
+                raise SystemExit(
+                    f"Replace the placeholder of {kind}.configuration.{field} in {path}: "
+                    f"{value}. Then run `make setup` again."
+                )
     return spec
 
 
@@ -93,7 +104,30 @@ def ensure_component(client: Any, kind: str, component: dict[str, Any]) -> str:
         client.update_stack_component(
             component["name"], component_type, configuration=configuration
         )
+    connect(client, kind, component)
     return component["name"]
+
+
+def connect(client: Any, kind: str, component: dict[str, Any]) -> None:
+    """Give the component the credentials of the service connector it names, if any."""
+    from zenml.enums import StackComponentType
+
+    connector_name = component.get("connector")
+    if not connector_name:
+        return
+    try:
+        connector = client.get_service_connector(connector_name)
+    except KeyError:
+        raise SystemExit(
+            f"The {kind} '{component['name']}' uses the service connector "
+            f"'{connector_name}', which does not exist. Register it with "
+            f"`zenml service-connector register {connector_name} --type <aws|gcp|azure|"
+            "kubernetes> --auto-configure` (see `zenml service-connector register --help`), "
+            "then run `make setup` again."
+        ) from None
+    client.update_stack_component(
+        component["name"], StackComponentType(kind), connector_id=connector.id
+    )
 
 
 def ensure_stack(spec: dict[str, Any]) -> None:
@@ -101,33 +135,38 @@ def ensure_stack(spec: dict[str, Any]) -> None:
     from zenml.client import Client
     from zenml.enums import StackComponentType
 
-    if not Client.find_repository(PROJECT_ROOT):
-        Client.initialize(root=PROJECT_ROOT)
     client = Client()
     components = {
         StackComponentType(kind): ensure_component(client, kind, component)
         for kind, component in spec["components"].items()
     }
     try:
-        client.get_stack(spec["name"])
+        existing = client.get_stack(spec["name"])
     except KeyError:
         client.create_stack(name=spec["name"], components=components)
         print(f"Registered stack '{spec['name']}'.")
     else:
-        client.update_stack(
-            spec["name"], component_updates={kind: [name] for kind, name in components.items()}
-        )
+        # Components the file no longer lists leave the stack.
+        dropped = {kind: [] for kind in existing.components if kind not in components}
+        updates = {kind: [name] for kind, name in components.items()}
+        client.update_stack(spec["name"], component_updates={**updates, **dropped})
     client.activate_stack(spec["name"])
     print(f"Stack '{spec['name']}' is active.")
 
 
 def main() -> None:
-    """Set up the stack, telling the user how to connect a server when one is named."""
+    """Set up the stack, telling the user how to connect a server when one is named.
+
+    The project folder becomes a ZenML repository first, so that the stack is
+    activated for this project rather than for every project of the user.
+    """
+    from zenml.client import Client
+
     spec = load_stack_spec()
+    if not Client.find_repository(PROJECT_ROOT):
+        Client.initialize(root=PROJECT_ROOT)
     server_url = spec.get("zenml_server_url")
     if server_url:
-        from zenml.client import Client
-
         if Client().zen_store.type != "rest":
             sys.exit(
                 f"This project uses the ZenML server at {server_url}. Connect to it "

@@ -1,0 +1,185 @@
+"""The same project against real servers on loopback: a ZenML server and an MLflow server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import assert_all_pipelines_completed, inspect, run
+from generated_project import kill_processes_under, project_env, run_in_project, setup_stack
+
+SERVER_START_SECONDS = 180
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def zenml(project: Path, *args: str) -> str:
+    """Run the ZenML CLI in the project's ZenML home and return what it printed."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "zenml"), *args],
+        cwd=project,
+        env=project_env(project),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
+def http_json(
+    url: str, form: dict | None = None, json_body: dict | None = None, token: str | None = None
+) -> dict:
+    """GET `url`, or POST a form or a JSON body to it, and return the JSON answer."""
+    request = urllib.request.Request(url)
+    if form is not None:
+        request.data = urllib.parse.urlencode(form).encode()
+    if json_body is not None:
+        request.data = json.dumps(json_body).encode()
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen | None = None) -> None:
+    """Poll `url` until it answers 200, failing early when `process` died."""
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    raise AssertionError(f"{url} did not answer within {SERVER_START_SECONDS} s")
+
+
+@pytest.mark.slow
+def test_pipelines_run_on_a_zenml_server_and_show_in_its_api(running_project) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    project = running_project(setup=False, zenml_server_url=url)
+    unconnected = run_in_project(project, ["scripts/setup_stack.py"], check=False, capture=True)
+    assert f"Connect to it first with `zenml login {url}`" in unconnected.stderr
+
+    zenml(project, "login", "--local", "--port", url.rsplit(":", 1)[1])
+    try:
+        setup_stack(project)
+        run(project)
+        failed = run(project, "--fail-on-quality-gates", "--test-threshold", "1.01", check=False)
+        state = inspect(project)
+        token = http_json(f"{url}/api/v1/login", {"username": "default", "password": ""})[
+            "access_token"
+        ]
+        runs = http_json(f"{url}/api/v1/runs?size=50&hydrate=true", token=token)["items"]
+    finally:
+        zenml(project, "logout", "--local")
+
+    statuses = sorted((item["name"].split("-")[0], item["body"]["status"]) for item in runs)
+    assert statuses == [
+        ("batch_inference", "completed"),
+        ("deployment", "completed"),
+        ("training", "completed"),
+        ("training", "failed"),
+    ]
+    assert state["predictions"] == 57
+    # The failure alert (logged: this stack has no alerter) links to the run on the server.
+    assert "Pipeline training failed" in failed
+    assert f"Dashboard: {url}/" in failed
+
+
+@pytest.fixture
+def mlflow_server(tmp_path: Path) -> Iterator[str]:
+    """Start an MLflow tracking server with an SQLite store; yield its URL; stop it."""
+    port = free_port()
+    folder = tmp_path / "mlflow-server"
+    folder.mkdir()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{folder / 'mlflow.db'}",
+            "--artifacts-destination",
+            str(folder / "artifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        cwd=folder,
+        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(f"{url}/health", process)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        assert kill_processes_under(folder) == [], "MLflow server processes outlived it"
+
+
+@pytest.mark.slow
+def test_runs_and_model_versions_reach_an_mlflow_server(running_project, mlflow_server) -> None:
+    project = running_project(
+        setup=False,
+        experiment_tracker="mlflow_remote",
+        mlflow_tracking_uri=mlflow_server,
+        model_deployer="none",
+    )
+    missing = run_in_project(project, ["scripts/setup_stack.py"], check=False, capture=True)
+    assert "from the ZenML secret 'mlflow_credentials', which does not exist" in missing.stderr
+    zenml(project, "secret", "create", "mlflow_credentials", "--username=ci", "--password=unused")
+    setup_stack(project)
+    output = run(project)
+    assert "Predicting 57 rows in-process" in output
+    state = inspect(project)
+    assert_all_pipelines_completed(state, training_runs=1)
+
+    api = f"{mlflow_server}/api/2.0/mlflow"
+    name = "zenml_e2e_project"
+    registered = http_json(f"{api}/registered-models/get?name={name}")["registered_model"]
+    assert {"alias": "staging", "version": "1"} in registered["aliases"]
+    versions = http_json(f"{api}/model-versions/search?filter=name%3D%27{name}%27")
+    tags = {tag["key"]: tag["value"] for tag in versions["model_versions"][0]["tags"]}
+    assert tags["promotion.promote"] == "True"
+    experiment = http_json(f"{api}/experiments/get-by-name?experiment_name=training")
+    experiment_id = experiment["experiment"]["experiment_id"]
+    [tracked] = http_json(f"{api}/runs/search", json_body={"experiment_ids": [experiment_id]})[
+        "runs"
+    ]
+    metrics = {metric["key"] for metric in tracked["data"]["metrics"]}
+    params = {param["key"]: param["value"] for param in tracked["data"]["params"]}
+    assert "cv_accuracy" in metrics
+    assert params["family"] in {"logistic_regression", "random_forest"}
+    assert tracked["info"]["run_id"] == state["versions"][0]["mlflow"]["run_id"]
