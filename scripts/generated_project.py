@@ -16,20 +16,31 @@ from typing import Any
 TEMPLATE_ROOT = Path(__file__).resolve().parent.parent
 
 
-def render(destination: Path, answers: Mapping[str, Any] | None = None) -> Path:
-    """Render the template's working tree into `destination` with default answers.
+def render(
+    destination: Path,
+    answers: Mapping[str, Any] | None = None,
+    template: Path = TEMPLATE_ROOT,
+    vcs_ref: str = "HEAD",
+    tasks: bool = False,
+) -> Path:
+    """Render a template version into `destination` with default answers.
 
-    `answers` override the defaults. Returns the destination.
+    By default the working tree of this repository, uncommitted changes included.
+    `answers` override the defaults. The template's tasks run only with `tasks`
+    (as `copier copy --trust` runs them); a project must be complete without them.
+    Returns the destination.
     """
     from copier import run_copy
 
     run_copy(
-        str(TEMPLATE_ROOT),
+        str(template),
         str(destination),
         data=dict(answers or {}),
         defaults=True,
-        vcs_ref="HEAD",
+        vcs_ref=vcs_ref,
         quiet=True,
+        unsafe=tasks,
+        skip_tasks=not tasks,
     )
     return destination
 

@@ -23,6 +23,7 @@ PROJECT_FILES = {
     "configs/batch_inference.yaml",
     "configs/deployment.yaml",
     "configs/docker.yaml",
+    "configs/stack.local.yaml",
     "configs/stack.yaml",
     "configs/training.yaml",
     "materializers/__init__.py",

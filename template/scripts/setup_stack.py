@@ -15,17 +15,31 @@ import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STACK_FILE = PROJECT_ROOT / "configs" / "stack.yaml"
+LOCAL_STACK_FILE = PROJECT_ROOT / "configs" / "stack.local.yaml"
 # A configuration value that refers to a key of a ZenML secret: {{secret_name.key}}
 SECRET_REFERENCE = re.compile(r"^\{\{\s*([^.\s]+)\.([^}\s]+)\s*\}\}$")
 
 
-def load_stack_spec(path: Path = STACK_FILE) -> dict[str, Any]:
-    """Return the stack description, checking the fields this script needs.
+def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Return `base` with `override` merged in, mapping by mapping."""
+    result = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
+def load_stack_spec(path: Path = STACK_FILE, local: Path = LOCAL_STACK_FILE) -> dict[str, Any]:
+    """Return the stack description with the user's local settings merged over it.
 
     A configuration value still in <angle brackets> is a placeholder the user must
     replace; it stops the set-up with the component and field it belongs to.
     """
     spec = yaml.safe_load(path.read_text()) or {}
+    if local.exists():
+        spec = merged(spec, yaml.safe_load(local.read_text()) or {})
     if not spec.get("name") or not spec.get("components"):
         raise SystemExit(f"{path} must name the stack and list its components.")
     for kind, component in spec["components"].items():
@@ -33,7 +47,8 @@ def load_stack_spec(path: Path = STACK_FILE) -> dict[str, Any]:
             if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
                 raise SystemExit(
                     f"Replace the placeholder of {kind}.configuration.{field} in {path}: "
-                    f"{value}. Then run `make setup` again."
+                    f"{value}. Set it in {local.name} (which `copier update` never "
+                    "touches), then run `make setup` again."
                 )
     return spec
 

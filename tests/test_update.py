@@ -1,0 +1,230 @@
+"""`copier update`: user edits survive, answers can change, renamed answers migrate."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO_ROOT, assert_all_pipelines_completed, assert_ruff_clean, inspect, run
+from generated_project import kill_processes_under, render, setup_stack, stop_services
+
+sys.path.insert(0, str(REPO_ROOT / "hooks"))
+from migrate_answers import migrate, renames_between  # noqa: E402
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+NOT_TEMPLATE = shutil.ignore_patterns(
+    ".git", ".venv", "demo", "__pycache__", ".pytest_cache", ".ruff_cache"
+)
+CONFLICT_MARKER = re.compile(r"^(<<<<<<<|>>>>>>>)( |$)", re.MULTILINE)
+
+
+def git(folder: Path, *args: str) -> str:
+    """Run git in `folder` with a fixed identity; return what it printed."""
+    result = subprocess.run(
+        ["git", *args],
+        cwd=folder,
+        env={**os.environ, **GIT_IDENTITY},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def update(project: Path, vcs_ref: str, **answers: object) -> None:
+    """Run `copier update --trust --defaults` on the project, as a user would."""
+    from copier import run_update
+
+    run_update(
+        str(project),
+        data=answers,
+        defaults=True,
+        overwrite=True,
+        unsafe=True,
+        vcs_ref=vcs_ref,
+        quiet=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def template_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a template repository with two tagged versions made from this working tree.
+
+    v1.0.0 is an older release: its answer `notify_on_success` was renamed to
+    `notify_on_successes` in v1.1.0, and its test set was 25 % of the rows. v1.1.0 is
+    this working tree, with that rename listed for the migration hook.
+    """
+    repo = tmp_path_factory.mktemp("template")
+    shutil.copytree(REPO_ROOT, repo, ignore=NOT_TEMPLATE, dirs_exist_ok=True)
+    git(repo, "init", "--quiet")
+    for path in [repo / "copier.yml", *repo.glob("template/**/*.jinja")]:
+        text = path.read_text()
+        text = re.sub(r"\bnotify_on_successes\b", "notify_on_success", text)
+        path.write_text(text.replace("  test_size: 0.2\n", "  test_size: 0.25\n"))
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--message", "Older release")
+    git(repo, "tag", "v1.0.0")
+
+    shutil.copytree(REPO_ROOT, repo, ignore=NOT_TEMPLATE, dirs_exist_ok=True)
+    renames = repo / "hooks" / "answer_renames.yaml"
+    renames.write_text('"1.1.0":\n  notify_on_success: notify_on_successes\n')
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--message", "This working tree")
+    git(repo, "tag", "v1.1.0")
+    return repo
+
+
+def project_files(project: Path) -> list[Path]:
+    """Return the project's files outside .git."""
+    return [path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts]
+
+
+@pytest.mark.slow
+def test_update_keeps_user_edits_migrates_answers_and_still_runs(
+    template_versions: Path, tmp_path: Path
+) -> None:
+    project = render(
+        tmp_path / "project",
+        {"notify_on_success": True},
+        template=template_versions,
+        vcs_ref="v1.0.0",
+        tasks=True,
+    )
+    assert git(project, "log", "--format=%s").splitlines() == [
+        "Generate the project from zenml-e2e-template"
+    ]
+
+    # Edits like a user's: step logic, a config value, a new file, local stack settings.
+    evaluator = project / "steps" / "training" / "model_evaluator.py"
+    team_check = '    logger.info("Team check: scoring %s.", metric)\n'
+    evaluator.write_text(
+        evaluator.read_text().replace(
+            "    scoring = get_metric(metric)\n", "    scoring = get_metric(metric)\n" + team_check
+        )
+    )
+    training_config = project / "configs" / "training.yaml"
+    training_config.write_text(training_config.read_text().replace("cv_folds: 3", "cv_folds: 4"))
+    (project / "ml" / "features.py").write_text('"""Our own feature helpers."""\n')
+    local_stack = project / "configs" / "stack.local.yaml"
+    local_stack.write_text("components:\n  orchestrator:\n    configuration: {}\n")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "Our edits")
+
+    update(project, "v1.1.0")
+
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["_commit"] == "v1.1.0"
+    assert answers["notify_on_successes"] is True
+    assert "notify_on_success" not in answers
+    for path in project_files(project):
+        assert not CONFLICT_MARKER.search(path.read_text(errors="replace")), path
+    assert "Team check: scoring" in evaluator.read_text()
+    parameters = yaml.safe_load(training_config.read_text())["parameters"]
+    assert parameters["cv_folds"] == 4  # the user's value
+    assert parameters["test_size"] == 0.2  # the template's improvement
+    assert parameters["notify_on_success_enabled"] is True  # the migrated answer
+    assert (project / "ml" / "features.py").exists()
+    assert local_stack.read_text() == "components:\n  orchestrator:\n    configuration: {}\n"
+    assert_ruff_clean(project)
+
+    try:
+        setup_stack(project)
+        output = run(project)
+        assert "Team check: scoring accuracy." in output
+        assert_all_pipelines_completed(inspect(project), training_runs=1)
+    finally:
+        stop_services(project)
+        assert kill_processes_under(project) == []
+
+
+def test_changing_answers_on_update_adds_and_removes_files(
+    template_versions: Path, tmp_path: Path
+) -> None:
+    project = render(tmp_path / "project", {}, template=template_versions, vcs_ref="v1.1.0")
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "Generated")
+
+    update(
+        project,
+        "v1.1.0",
+        alerter="slack",
+        slack_channel_id="C0123456789",
+        data_quality_checks=False,
+        model_families=["logistic_regression", "knn"],
+    )
+    assert (project / "alerters" / "slack_web_api.py").exists()
+    assert "slack-sdk" in (project / "requirements.txt").read_text()
+    stack = yaml.safe_load((project / "configs" / "stack.yaml").read_text())["components"]
+    assert stack["alerter"]["flavor"] == "slack_web_api"
+    inference = yaml.safe_load((project / "configs" / "batch_inference.yaml").read_text())
+    assert inference["parameters"]["data_quality_checks"] is False
+    training = yaml.safe_load((project / "configs" / "training.yaml").read_text())
+    assert list(training["parameters"]["model_families"]) == ["logistic_regression", "knn"]
+    assert_ruff_clean(project)
+
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "Slack")
+    update(project, "v1.1.0", alerter="none")
+    assert not (project / "alerters").exists()
+    assert "slack" not in (project / "requirements.txt").read_text()
+    assert (
+        "alerter"
+        not in yaml.safe_load((project / "configs" / "stack.yaml").read_text())["components"]
+    )
+    for path in project_files(project):
+        text = path.read_text(errors="replace")
+        assert not CONFLICT_MARKER.search(text), path
+    assert_ruff_clean(project)
+
+
+def test_the_git_task_is_idempotent_and_respects_an_enclosing_repository(
+    tmp_path: Path,
+) -> None:
+    git(tmp_path, "init", "--quiet")
+    project = render(tmp_path / "inside", {}, tasks=True)
+    assert not (project / ".git").exists()  # already inside the enclosing repository
+
+    alone = render(tmp_path.parent / f"{tmp_path.name}-alone", {}, tasks=True)
+    try:
+        first = git(alone, "rev-parse", "HEAD")
+        rerun = subprocess.run(
+            [sys.executable, str(REPO_ROOT / "hooks" / "init_git.py"), "A", "a@example.com"],
+            cwd=alone,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert "already inside a git repository" in rerun.stdout
+        assert git(alone, "rev-parse", "HEAD") == first
+        assert git(alone, "status", "--porcelain") == ""
+    finally:
+        shutil.rmtree(alone)
+
+
+def test_answer_renames_apply_in_version_order_and_only_once(tmp_path: Path) -> None:
+    from packaging.version import Version
+
+    renames = {"2.0.0": {"b": "c"}, "1.5.0": {"a": "b"}, "3.0.0": {"c": "d"}}
+    pairs = renames_between(renames, Version("1.0.0"), Version("2.0.0"))
+    assert pairs == [("a", "b"), ("b", "c")]
+    answers = tmp_path / ".copier-answers.yml"
+    answers.write_text("_commit: v1.0.0\na: kept\nother: 1\n")
+    assert migrate(answers, pairs) == [
+        "Renamed the answer a to b, keeping 'kept'.",
+        "Renamed the answer b to c, keeping 'kept'.",
+    ]
+    assert yaml.safe_load(answers.read_text()) == {"_commit": "v1.0.0", "c": "kept", "other": 1}
+    assert migrate(answers, pairs) == []
