@@ -40,7 +40,10 @@ def migrate(answers_file: Path, pairs: list[tuple[str, str]]) -> list[str]:
         if old_name not in answers:
             continue
         value = answers.pop(old_name)
-        answers.setdefault(new_name, value)
+        if new_name in answers:
+            done.append(f"Dropped the answer {old_name}: {new_name} is already answered.")
+            continue
+        answers[new_name] = value
         done.append(f"Renamed the answer {old_name} to {new_name}, keeping {value!r}.")
     if done:
         header = "# Changes here will be overwritten by Copier; do not edit manually.\n"

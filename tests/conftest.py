@@ -18,6 +18,7 @@ sys.path.insert(0, str(REPO_ROOT / "scripts"))
 
 from generated_project import (  # noqa: E402
     kill_processes_under,
+    project_env,
     render,
     run_in_project,
     setup_stack,
@@ -71,6 +72,21 @@ def run(project: Path, *options: str, check: bool = True) -> str:
     result = run_in_project(project, ["run.py", *options], check=False, capture=True)
     # ZenML's log formatter turns `quoted` text into colours; compare plain text.
     output = re.sub(r"\x1b\[[0-9;]*m|`", "", result.stdout + result.stderr)
+    if check:
+        assert result.returncode == 0, output[-5000:]
+    return output
+
+
+def zenml_cli(project: Path, *args: str, check: bool = True) -> str:
+    """Run the ZenML CLI in the project's ZenML home and return what it printed."""
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "zenml"), *args],
+        cwd=project,
+        env=project_env(project),
+        capture_output=True,
+        text=True,
+    )
+    output = result.stdout + result.stderr
     if check:
         assert result.returncode == 0, output[-5000:]
     return output

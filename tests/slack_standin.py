@@ -51,11 +51,14 @@ class SlackStandIn:
     def answer(self, method: str, authorization: str, payload: dict[str, Any]) -> tuple:
         """Return the HTTP status, headers and JSON body for one API call."""
         self.requests += 1
-        if self.behaviour == "slow":
+        behaviour = self.behaviour  # as it was when the request arrived
+        if behaviour == "slow":
+            # Answer only after the delay, and post nothing: the client has given up.
             time.sleep(self.delay)
-        if self.behaviour == "rate_limited":
+            return 200, {}, {"ok": False, "error": "request_timeout"}
+        if behaviour == "rate_limited":
             return 429, {"Retry-After": "30"}, {"ok": False, "error": "ratelimited"}
-        if self.behaviour == "refuse_tokens" or authorization != f"Bearer {self.token}":
+        if behaviour == "refuse_tokens" or authorization != f"Bearer {self.token}":
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
             return 200, {}, {"ok": True, "team": "stand-in", "user": "zenml-bot"}

@@ -54,14 +54,18 @@ from conftest import Renderer
         ({"promotion_metric": "auc"}, "Invalid choice for 'promotion_metric'"),
         (
             {"dataset": "diabetes", "model_families": ["logistic_regression"]},
-            "Invalid choice for 'model_families': this metric scores classes",
+            "Invalid choice for 'model_families': this family predicts classes, and the task is "
+            "regression",
         ),
-        ({"model_families": ["ridge"]}, "Invalid choice for 'model_families'"),
+        (
+            {"model_families": ["ridge"]},
+            "ridge predicts quantities, and the task is classification",
+        ),
         (
             {"promotion_metric": "roc_auc", "model_families": ["svm"]},
             "an SVM gives no class probabilities, which roc_auc needs",
         ),
-        ({"dataset": "diabetes", "model_families": ["svm"]}, "SVM is offered for classification"),
+        ({"dataset": "diabetes", "model_families": ["svm"]}, "this family predicts classes"),
         ({"model_families": []}, "Choose at least one model family"),
         ({"search_iterations": 0}, "search_iterations must be between 1 and 500, not 0"),
         ({"cv_folds": 1}, "cv_folds must be between 2 and 20, not 1"),

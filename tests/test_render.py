@@ -336,4 +336,4 @@ def test_slack_answers_reach_the_stack_without_any_token(render_project: Rendere
         "timeout": 5,
     }
     assert "slack-sdk" in (project / "requirements.txt").read_text()
-    assert "zenml secret create team_bot --token=" in (project / "README.md").read_text()
+    assert "zenml secret create team_bot -i" in (project / "README.md").read_text()

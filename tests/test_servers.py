@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -16,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import assert_all_pipelines_completed, inspect, run
-from generated_project import kill_processes_under, project_env, run_in_project, setup_stack
+from conftest import assert_all_pipelines_completed, inspect, run, zenml_cli
+from generated_project import kill_processes_under, run_in_project, setup_stack
 
 SERVER_START_SECONDS = 180
 
@@ -27,19 +28,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def zenml(project: Path, *args: str) -> str:
-    """Run the ZenML CLI in the project's ZenML home and return what it printed."""
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "zenml"), *args],
-        cwd=project,
-        env=project_env(project),
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return result.stdout + result.stderr
 
 
 def http_json(
@@ -80,7 +68,7 @@ def test_pipelines_run_on_a_zenml_server_and_show_in_its_api(running_project) ->
     unconnected = run_in_project(project, ["scripts/setup_stack.py"], check=False, capture=True)
     assert f"Connect to it first with `zenml login {url}`" in unconnected.stderr
 
-    zenml(project, "login", "--local", "--port", url.rsplit(":", 1)[1])
+    zenml_cli(project, "login", "--local", "--port", url.rsplit(":", 1)[1])
     try:
         setup_stack(project)
         run(project)
@@ -91,7 +79,7 @@ def test_pipelines_run_on_a_zenml_server_and_show_in_its_api(running_project) ->
         ]
         runs = http_json(f"{url}/api/v1/runs?size=50&hydrate=true", token=token)["items"]
     finally:
-        zenml(project, "logout", "--local")
+        zenml_cli(project, "logout", "--local", check=False)
 
     statuses = sorted((item["name"].split("-")[0], item["body"]["status"]) for item in runs)
     assert statuses == [
@@ -140,11 +128,13 @@ def mlflow_server(tmp_path: Path) -> Iterator[str]:
         wait_until_healthy(f"{url}/health", process)
         yield url
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         assert kill_processes_under(folder) == [], "MLflow server processes outlived it"
 
@@ -159,7 +149,9 @@ def test_runs_and_model_versions_reach_an_mlflow_server(running_project, mlflow_
     )
     missing = run_in_project(project, ["scripts/setup_stack.py"], check=False, capture=True)
     assert "from the ZenML secret 'mlflow_credentials', which does not exist" in missing.stderr
-    zenml(project, "secret", "create", "mlflow_credentials", "--username=ci", "--password=unused")
+    zenml_cli(
+        project, "secret", "create", "mlflow_credentials", "--username=ci", "--password=unused"
+    )
     setup_stack(project)
     output = run(project)
     assert "Predicting 57 rows in-process" in output

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import secrets
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import run
-from generated_project import project_env, run_in_project, setup_stack
+from conftest import run, zenml_cli
+from generated_project import run_in_project, setup_stack
 from slack_standin import SlackStandIn
 
 TOKEN = f"xoxb-stand-in-{secrets.token_hex(12)}"
@@ -23,18 +21,6 @@ def slack() -> Iterator[SlackStandIn]:
     standin = SlackStandIn(token=TOKEN).start()
     yield standin
     standin.stop()
-
-
-def zenml(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run the ZenML CLI in the project's ZenML home."""
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "zenml"), *args],
-        cwd=project,
-        env=project_env(project),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
 
 
 def files_holding(project: Path, secret: str) -> list[str]:
@@ -65,9 +51,9 @@ def test_slack_alerts_arrive_and_a_broken_slack_never_breaks_a_run(
     missing = run_in_project(project, ["scripts/setup_stack.py"], check=False, capture=True)
     assert missing.returncode != 0
     assert "from the ZenML secret 'slack_token', which does not exist" in missing.stderr
-    assert "zenml secret create slack_token --token=<value>" in missing.stderr
+    assert "zenml secret create slack_token -i\nand enter the key 'token'" in missing.stderr
     assert "Traceback" not in missing.stderr
-    outputs.append(zenml(project, "secret", "create", "slack_token", f"--token={TOKEN}").stdout)
+    outputs.append(zenml_cli(project, "secret", "create", "slack_token", f"--token={TOKEN}"))
     setup_stack(project)
 
     outputs.append(run(project))

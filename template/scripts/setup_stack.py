@@ -17,15 +17,17 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STACK_FILE = PROJECT_ROOT / "configs" / "stack.yaml"
 LOCAL_STACK_FILE = PROJECT_ROOT / "configs" / "stack.local.yaml"
 # A configuration value that refers to a key of a ZenML secret: {{secret_name.key}}
+# A part of a value that the user must fill in, such as <bucket>
+PLACEHOLDER = re.compile(r"<[^<>]+>")
 SECRET_REFERENCE = re.compile(r"^\{\{\s*([^.\s]+)\.([^}\s]+)\s*\}\}$")
 
 
-def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """Return `base` with `override` merged in, mapping by mapping."""
     result = dict(base)
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
+            result[key] = deep_merge(result[key], value)
         else:
             result[key] = value
     return result
@@ -34,21 +36,21 @@ def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 def load_stack_spec(path: Path = STACK_FILE, local: Path = LOCAL_STACK_FILE) -> dict[str, Any]:
     """Return the stack description with the user's local settings merged over it.
 
-    A configuration value still in <angle brackets> is a placeholder the user must
-    replace; it stops the set-up with the component and field it belongs to.
+    A configuration value with a part in <angle brackets> is a placeholder the user
+    must replace; it stops the set-up with the component and field it belongs to.
     """
     spec = yaml.safe_load(path.read_text()) or {}
     if local.exists():
-        spec = merged(spec, yaml.safe_load(local.read_text()) or {})
+        spec = deep_merge(spec, yaml.safe_load(local.read_text()) or {})
     if not spec.get("name") or not spec.get("components"):
         raise SystemExit(f"{path} must name the stack and list its components.")
     for kind, component in spec["components"].items():
         for field, value in (component.get("configuration") or {}).items():
-            if isinstance(value, str) and value.startswith("<") and value.endswith(">"):
+            if isinstance(value, str) and PLACEHOLDER.search(value):
                 raise SystemExit(
-                    f"Replace the placeholder of {kind}.configuration.{field} in {path}: "
-                    f"{value}. Set it in {local.name} (which `copier update` never "
-                    "touches), then run `make setup` again."
+                    f"{kind}.configuration.{field} is still a placeholder: {value}. Set it "
+                    f"in {local} (which `copier update` never touches), then run "
+                    "`make setup` again."
                 )
     return spec
 
@@ -61,7 +63,8 @@ def check_secret_references(client: Any, kind: str, configuration: dict[str, Any
             continue
         secret_name, key = match.groups()
         try:
-            values = client.get_secret(secret_name).secret_values
+            secret = client.get_secret(secret_name, allow_partial_name_match=False)
+            values = secret.secret_values
         except KeyError:
             values = None
         if values is None or key not in values:
@@ -69,8 +72,10 @@ def check_secret_references(client: Any, kind: str, configuration: dict[str, Any
             raise SystemExit(
                 f"The {kind} reads its {field} from the ZenML secret '{secret_name}', "
                 f"which {problem}. Create it with\n"
-                f"  zenml secret create {secret_name} --{key}=<value>\n"
-                "(or `zenml secret update` it), then run `make setup` again."
+                f"  zenml secret create {secret_name} -i\n"
+                f"and enter the key '{key}' and its value when asked (a value typed on "
+                "the command line stays in your shell history), or `zenml secret update "
+                f"{secret_name} -i` an existing one. Then run `make setup` again."
             )
 
 
@@ -107,6 +112,7 @@ def ensure_component(client: Any, kind: str, component: dict[str, Any]) -> str:
             configuration=configuration,
         )
         print(f"Registered {kind} '{component['name']}' ({component['flavor']}).")
+        connect_component(client, kind, component)
         return component["name"]
     if existing.flavor_name != component["flavor"]:
         raise SystemExit(
@@ -119,11 +125,11 @@ def ensure_component(client: Any, kind: str, component: dict[str, Any]) -> str:
         client.update_stack_component(
             component["name"], component_type, configuration=configuration
         )
-    connect(client, kind, component)
+    connect_component(client, kind, component)
     return component["name"]
 
 
-def connect(client: Any, kind: str, component: dict[str, Any]) -> None:
+def connect_component(client: Any, kind: str, component: dict[str, Any]) -> None:
     """Give the component the credentials of the service connector it names, if any."""
     from zenml.enums import StackComponentType
 
