@@ -82,6 +82,7 @@ PROJECT_FILES = {
     "tests/test_contract.py",
     "tests/test_data.py",
     "tests/test_drift.py",
+    "tests/test_materializer.py",
     "tests/test_metrics.py",
     "tests/test_preprocessing.py",
     "tests/test_promotion.py",

@@ -1,7 +1,9 @@
 """Data frames stored as Snappy-compressed Parquet, for large inference batches."""
 
 import os
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 from zenml.artifact_stores import BaseArtifactStore
@@ -18,7 +20,8 @@ class FastParquetMaterializer(PandasMaterializer):
 
     ZenML's default compresses with gzip, which on a million-row batch takes about
     seven times longer to write; Snappy files are somewhat larger. The dashboard's
-    summary of a large frame is computed from a subset of its rows.
+    summary of a large frame is computed from a subset of its rows, and the metadata
+    statistics column by column with NumPy (pandas took over a second per million rows).
     """
 
     ASSOCIATED_TYPES = (pd.DataFrame,)
@@ -43,3 +46,50 @@ class FastParquetMaterializer(PandasMaterializer):
         """Save the statistics and sample rows of `df`, or of evenly spaced rows of it."""
         stride = -(-len(df) // VISUALIZED_ROWS)
         return super().save_visualizations(df.iloc[::stride] if stride > 1 else df)
+
+    def extract_metadata(self, df: pd.DataFrame) -> dict[str, Any]:
+        """Return the metadata ZenML's pandas materializer records, computed faster.
+
+        Shape, dtypes (and non-standard ones by name), and the mean, sample standard
+        deviation, minimum and maximum of each numeric column, ignoring missing values.
+        """
+        from zenml.integrations.pandas.materializers.pandas_materializer import (
+            is_standard_dtype,
+        )
+        from zenml.metadata.metadata_types import DType
+
+        dtypes = {str(name): dtype for name, dtype in df.dtypes.items()}
+        metadata: dict[str, Any] = {
+            "shape": df.shape,
+            "dtype": {name: DType(dtype.type) for name, dtype in dtypes.items()},
+        }
+        custom = {
+            name: str(dtype) for name, dtype in dtypes.items() if not is_standard_dtype(str(dtype))
+        }
+        if custom:
+            metadata["custom_types"] = custom
+        statistics: dict[str, dict[str, float]] = {"mean": {}, "std": {}, "min": {}, "max": {}}
+        for name, column in df.items():
+            if is_numeric_dtype(column.dtype):
+                for statistic, value in column_statistics(column).items():
+                    statistics[statistic][str(name)] = value
+        metadata.update(statistics)
+        return metadata
+
+
+def column_statistics(column: pd.Series) -> dict[str, float]:
+    """Return a numeric column's mean, sample std, min and max, ignoring missing values."""
+    if isinstance(column.dtype, pd.api.extensions.ExtensionDtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)  # nullable integers
+    else:
+        values = column.to_numpy(dtype=float)
+    if values.size == 0 or np.isnan(values).all():
+        return dict.fromkeys(("mean", "std", "min", "max"), float("nan"))
+    if np.isnan(values).any():
+        values = values[~np.isnan(values)]
+    return {
+        "mean": float(values.mean()),
+        "std": float(values.std(ddof=1)) if values.size > 1 else float("nan"),
+        "min": float(values.min()),
+        "max": float(values.max()),
+    }

@@ -1,0 +1,41 @@
+"""The Parquet materializer records the same statistics as pandas computes."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from materializers.fast_parquet import FastParquetMaterializer
+
+
+@pytest.fixture
+def materializer() -> FastParquetMaterializer:
+    """Return the materializer without an artifact store: metadata needs none."""
+    return FastParquetMaterializer.__new__(FastParquetMaterializer)
+
+
+def test_statistics_match_pandas_with_gaps_flags_and_nullable_integers(materializer) -> None:
+    frame = pd.DataFrame(
+        {
+            "value": [1.5, np.nan, 3.0, 10.0],
+            "flag": [True, False, True, True],
+            "count": pd.array([1, None, 4, 2], dtype="Int64"),
+            "label": ["a", "b", None, "a"],
+            "empty": [np.nan] * 4,
+        }
+    )
+    metadata = materializer.extract_metadata(frame)
+    assert metadata["shape"] == (4, 5)
+    assert set(metadata["mean"]) == {"value", "flag", "count", "empty"}
+    for statistic in ("mean", "std", "min", "max"):
+        expected = getattr(frame[["value", "flag", "count"]].astype(float), statistic)()
+        for column, value in expected.items():
+            assert metadata[statistic][column] == pytest.approx(value)
+        assert math.isnan(metadata[statistic]["empty"])
+
+
+def test_an_empty_frame_has_metadata_too(materializer) -> None:
+    metadata = materializer.extract_metadata(pd.DataFrame({"value": pd.Series([], dtype=float)}))
+    assert metadata["shape"] == (0, 1)
+    assert math.isnan(metadata["mean"]["value"])
