@@ -1,7 +1,9 @@
 """Register and activate the ZenML stack described in configs/stack.yaml.
 
-Safe to run again: components and the stack that exist already are kept, or updated
-to match the file.
+configs/stack.local.yaml, the user's own settings, is merged over it. Before anything
+is registered, placeholders left unfilled and ZenML secrets that the configuration
+refers to but that do not exist stop the set-up with what to do. Safe to run again:
+components and the stack that exist already are updated to match the files.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ import yaml
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STACK_FILE = PROJECT_ROOT / "configs" / "stack.yaml"
 LOCAL_STACK_FILE = PROJECT_ROOT / "configs" / "stack.local.yaml"
-# A configuration value that refers to a key of a ZenML secret: {{secret_name.key}}
 # A part of a value that the user must fill in, such as <bucket>
 PLACEHOLDER = re.compile(r"<[^<>]+>")
+# A configuration value that refers to a key of a ZenML secret: {{secret_name.key}}
 SECRET_REFERENCE = re.compile(r"^\{\{\s*([^.\s]+)\.([^}\s]+)\s*\}\}$")
 
 
