@@ -193,13 +193,20 @@ def test_answers_reach_the_configs(render_project: Renderer, answers: dict) -> N
         assert config["parameters"]["notify_on_success_enabled"] is answers["notify_on_successes"]
 
 
+def generated_texts(project: Path) -> dict[Path, str]:
+    """Return the lower-cased text of every generated file but the answers file."""
+    return {
+        path: path.read_text().lower()
+        for path in project.rglob("*")
+        if path.is_file() and path.name != ".copier-answers.yml"
+    }
+
+
 def test_no_license_means_no_license_anywhere(render_project: Renderer) -> None:
     project = render_project(open_source_license="none")
     assert not (project / "LICENSE").exists()
-    for path in project.rglob("*"):
-        if path.is_file() and path.name != ".copier-answers.yml":
-            text = path.read_text().lower()
-            assert "licensed" not in text and "license = " not in text, path
+    for path, text in generated_texts(project).items():
+        assert "licensed" not in text and "license = " not in text, path
     assert (
         "license"
         not in yaml.safe_load((project / "configs" / "training.yaml").read_text())["model"]
@@ -312,10 +319,8 @@ def test_without_an_alerter_no_slack_code_or_dependency_is_rendered(
 ) -> None:
     project = render_project()
     assert not (project / "alerters").exists()
-    for path in project.rglob("*"):
-        if path.is_file() and path.name != ".copier-answers.yml":
-            text = path.read_text().lower()
-            assert "slack_sdk" not in text and "slack-sdk" not in text, path
+    for path, text in generated_texts(project).items():
+        assert "slack_sdk" not in text and "slack-sdk" not in text, path
     assert (
         "alerter"
         not in yaml.safe_load((project / "configs" / "stack.yaml").read_text())["components"]
