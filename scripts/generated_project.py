@@ -84,7 +84,7 @@ def setup_stack(project: Path) -> None:
 def stop_services(project: Path) -> None:
     """Stop the model services the project started, then any process left behind."""
     if (project / ".zenml-home").exists():
-        run_in_project(project, ["scripts/stop_deployments.py"], check=False)
+        run_in_project(project, ["-m", "serving", "stop"], check=False)
     kill_processes_under(project)
 
 

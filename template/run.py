@@ -1,4 +1,4 @@
-"""Command line of the project: train, promote, deploy and batch-predict."""
+"""Command line of the project: train, promote, serve and batch-predict."""
 
 from __future__ import annotations
 
@@ -37,6 +37,29 @@ def check_stack() -> None:
         )
 
 
+def serve_staged_version() -> None:
+    """Serve the staged version online, alerting as the training configuration asks.
+
+    Deployment happens here, on the client, rather than in a pipeline step: a
+    containerised deployer needs the image that only the client builds.
+    """
+    from serving.deploy import ServingConfig, serve
+    from steps.stack import post_alert
+
+    training = load_config("training")
+    config = ServingConfig.load()
+    try:
+        state = serve(config)
+    except Exception as error:  # noqa: BLE001 - alert, then one line for the user
+        message = f"Serving failed: {type(error).__name__}: {error}"
+        if training.get("extra", {}).get("notify_on_failure"):
+            post_alert(message)
+        raise click.ClickException(message) from None
+    click.echo(state.describe(config))
+    if training.get("parameters", {}).get("notify_on_success_enabled"):
+        post_alert(f"Online serving: {state.describe(config)}")
+
+
 def run_pipeline(pipeline_name: str, overrides: dict[str, Any], no_cache: bool) -> None:
     """Run one pipeline with its configuration file and the command-line overrides."""
     import importlib
@@ -59,7 +82,7 @@ def run_pipeline(pipeline_name: str, overrides: dict[str, Any], no_cache: bool) 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--only-training", is_flag=True, help="Train and promote only; do not deploy or predict."
+    "--only-training", is_flag=True, help="Train and promote only; do not serve or predict."
 )
 @click.option(
     "--only-inference", is_flag=True, help="Run batch inference only, with the promoted model."
@@ -94,7 +117,7 @@ def main(
     test_threshold: float | None,
     fail_on_quality_gates: bool,
 ) -> None:
-    """Train and promote a model, serve it, and predict new data with it.
+    """Train and promote a model, serve it online, and predict new data with it.
 
     Pipelines read their settings from configs/; the options below override them
     for one run.
@@ -118,15 +141,13 @@ def main(
     if only_training and only_inference:
         raise click.UsageError("Choose --only-training or --only-inference, not both.")
 
-    pipelines = ["training", "deployment", "batch_inference"]
-    if only_training:
-        pipelines = ["training"]
-    elif only_inference:
-        pipelines = ["batch_inference"]
-
     check_stack()
-    for name in pipelines:
-        run_pipeline(name, training_overrides if name == "training" else {}, no_cache)
+    if not only_inference:
+        run_pipeline("training", training_overrides, no_cache)
+    if not (only_training or only_inference):
+        serve_staged_version()
+    if not only_training:
+        run_pipeline("batch_inference", {}, no_cache)
 
 
 if __name__ == "__main__":

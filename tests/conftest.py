@@ -100,7 +100,6 @@ def inspect(project: Path) -> dict:
 
 def assert_all_pipelines_completed(state: dict, training_runs: int) -> None:
     assert [run["status"] for run in state["runs"]["training"]] == ["completed"] * training_runs
-    assert state["runs"]["deployment"][-1]["status"] == "completed"
     assert state["runs"]["batch_inference"][-1]["status"] == "completed"
 
 

@@ -21,7 +21,8 @@ def test_defaults_train_deploy_predict_and_compare_on_retrain(running_project) -
     project = running_project()
     setup_stack(project)  # a second set-up changes nothing and does not fail
     output = run(project)
-    assert "Predicting with the service at" in output
+    assert "serves version 1 of 'zenml_e2e_project' at http://127.0.0.1:" in output
+    assert "Predicting 57 rows with model version 1." in output
 
     state = inspect(project)
     assert_all_pipelines_completed(state, training_runs=1)

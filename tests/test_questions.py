@@ -95,10 +95,42 @@ from conftest import Renderer
                 "orchestrator": "airflow",
                 "container_registry_uri": "registry.example.com/team",
                 "mlflow_tracking_uri": "https://mlflow.example.com",
-                "model_deployer": "mlflow",
+                "deployer": "local",
             },
-            "model_deployer 'mlflow' serves models from a process on the machine that runs "
-            "the step, which orchestrator 'airflow'",
+            "deployer 'local' serves from a process on the machine that runs the deploy, which "
+            "orchestrator 'airflow' runs away from",
+        ),
+        (
+            {"deployer": "kubernetes", "artifact_store": "local"},
+            "deployer 'kubernetes' runs the service away from this machine, where it cannot "
+            "read artifact_store 'local'",
+        ),
+        (
+            {
+                "deployer": "aws",
+                "artifact_store_path": "s3://bucket/z",
+                "container_registry_uri": "",
+            },
+            "deployer 'aws' runs the service in containers, so container_registry_uri",
+        ),
+        (
+            {
+                "deployer": "gcp",
+                "artifact_store_path": "gs://bucket/z",
+                "container_registry_uri": "europe-docker.pkg.dev/p/r",
+                "experiment_tracker": "mlflow_local",
+            },
+            "experiment_tracker 'mlflow_local' keeps MLflow's files on this machine, which "
+            "deployer 'gcp' cannot reach",
+        ),
+        (
+            {
+                "deployer": "kubernetes",
+                "artifact_store_path": "s3://bucket/z",
+                "container_registry_uri": "registry.example.com/team",
+                "mlflow_tracking_uri": "https://mlflow.example.com",
+            },
+            "deployer 'kubernetes' runs a service that must reach ZenML's store",
         ),
         (
             {

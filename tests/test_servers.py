@@ -64,7 +64,7 @@ def wait_until_healthy(url: str, process: subprocess.Popen | None = None) -> Non
 @pytest.mark.slow
 def test_pipelines_run_on_a_zenml_server_and_show_in_its_api(running_project) -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    project = running_project(setup=False, zenml_server_url=url)
+    project = running_project(setup=False, zenml_server_url=url, deployer="none")
     unconnected = run_in_project(project, ["scripts/setup_stack.py"], check=False, capture=True)
     assert f"Connect to it first with `zenml login {url}`" in unconnected.stderr
 
@@ -84,7 +84,6 @@ def test_pipelines_run_on_a_zenml_server_and_show_in_its_api(running_project) ->
     statuses = sorted((item["name"].split("-")[0], item["body"]["status"]) for item in runs)
     assert statuses == [
         ("batch_inference", "completed"),
-        ("deployment", "completed"),
         ("training", "completed"),
         ("training", "failed"),
     ]
@@ -145,7 +144,7 @@ def test_runs_and_model_versions_reach_an_mlflow_server(running_project, mlflow_
         setup=False,
         experiment_tracker="mlflow_remote",
         mlflow_tracking_uri=mlflow_server,
-        model_deployer="none",
+        deployer="none",
     )
     missing = run_in_project(project, ["scripts/setup_stack.py"], check=False, capture=True)
     assert "from the ZenML secret 'mlflow_credentials', which does not exist" in missing.stderr
@@ -154,7 +153,7 @@ def test_runs_and_model_versions_reach_an_mlflow_server(running_project, mlflow_
     )
     setup_stack(project)
     output = run(project)
-    assert "Predicting 57 rows in-process" in output
+    assert "Predicting 57 rows with model version 1." in output
     state = inspect(project)
     assert_all_pipelines_completed(state, training_runs=1)
 

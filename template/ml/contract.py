@@ -47,27 +47,27 @@ def build_contract(frame: pd.DataFrame, target_column: str, task_type: str) -> d
     return contract
 
 
-def enforce_contract(frame: pd.DataFrame, contract: dict[str, Any]) -> pd.DataFrame:
-    """Return the new rows with the trained columns in training order.
+class ContractViolation(ValueError):
+    """New rows that the model cannot predict: empty, a missing column or a changed type."""
 
-    Raises an error naming the problem when the rows are empty, lack a trained column,
-    or hold a column whose kind changed; extra columns are dropped with a warning.
+
+def enforce_contract(
+    frame: pd.DataFrame, contract: dict[str, Any]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Return the new rows with the trained columns in training order, and warnings.
+
+    Raises a ContractViolation naming the problem when the rows are empty, lack a
+    trained column, or hold a column whose kind changed. Extra columns are dropped,
+    and a warning names them.
     """
     if frame.empty:
-        raise ValueError("The new data holds no rows: there is nothing to predict.")
+        raise ContractViolation("The new data holds no rows: there is nothing to predict.")
     expected = contract["columns"]
     missing = [name for name in expected if name not in frame.columns]
     if missing:
-        raise ValueError(
+        raise ContractViolation(
             "The new data lacks columns the model was trained on: " + ", ".join(missing) + "."
         )
-    extra = [
-        str(name)
-        for name in frame.columns
-        if name not in expected and name != contract["target_column"]
-    ]
-    if extra:
-        logger.warning("Dropping columns the model was not trained on: %s.", ", ".join(extra))
     changed = [
         f"'{name}' was {spec['kind']} ({spec['dtype']}) in training but is "
         f"{column_kind(frame[name])} ({frame[name].dtype}) now"
@@ -75,5 +75,14 @@ def enforce_contract(frame: pd.DataFrame, contract: dict[str, Any]) -> pd.DataFr
         if frame[name].notna().any() and column_kind(frame[name]) != spec["kind"]
     ]
     if changed:
-        raise ValueError("The new data's schema changed: " + "; ".join(changed) + ".")
-    return frame[list(expected)]
+        raise ContractViolation("The new data's schema changed: " + "; ".join(changed) + ".")
+    extra = [
+        str(name)
+        for name in frame.columns
+        if name not in expected and name != contract["target_column"]
+    ]
+    warnings = []
+    if extra:
+        warnings.append("Dropped columns the model was not trained on: " + ", ".join(extra) + ".")
+        logger.warning(warnings[-1])
+    return frame[list(expected)], warnings

@@ -5,7 +5,7 @@ from zenml import get_pipeline_context, pipeline
 from ml.data import file_version
 from steps.alerts import notify_on_success
 from steps.data_quality import drift_quality_gate, drift_report
-from steps.etl import inference_data_loader, inference_data_preprocessor
+from steps.etl import inference_data_loader
 from steps.inference import inference_predict, predictions_exporter
 
 
@@ -18,7 +18,6 @@ def batch_inference(
     inference_share: float,
     random_state: int,
     predictions_path: str | None,
-    service_max_rows: int,
     data_quality_checks: bool,
     drift_sample_rows: int,
     max_drifted_share: float,
@@ -51,16 +50,10 @@ def batch_inference(
             max_drifted_share=max_drifted_share,
             max_missing_share_increase=max_missing_share_increase,
         )
-    features_inf = inference_data_preprocessor(
+    predictions = inference_predict(
         dataset_inf=dataset_inf,
         preprocess_pipeline=preprocess_pipeline,
-        target_column=target_column,
-    )
-    predictions = inference_predict(
-        features_inf=features_inf,
         model=model.get_artifact("model"),
-        target_column=target_column,
-        service_max_rows=service_max_rows,
         after=["drift_quality_gate"] if data_quality_checks else None,
     )
     if predictions_path:

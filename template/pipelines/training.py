@@ -64,7 +64,7 @@ def training(
         random_state=random_state,
         task_type=task_type,
     )
-    features_trn, features_tst, _ = train_data_preprocessor(
+    features_trn, features_tst, preprocess_pipeline = train_data_preprocessor(
         dataset_trn=dataset_trn,
         dataset_tst=dataset_tst,
         target_column=target_column,
@@ -97,6 +97,8 @@ def training(
         candidate = default_candidate(family, spec, scoring)
     model = model_trainer(
         features_trn=features_trn,
+        dataset_trn=dataset_trn,
+        preprocess_pipeline=preprocess_pipeline,
         target_column=target_column,
         candidate=candidate,
         random_state=random_state,

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ml.contract import build_contract, enforce_contract, fingerprint
+from ml.contract import ContractViolation, build_contract, enforce_contract, fingerprint
 
 
 @pytest.fixture
@@ -29,19 +29,25 @@ def test_matching_rows_come_back_in_training_order(
     mixed_frame: pd.DataFrame, contract: dict
 ) -> None:
     new = mixed_frame.drop(columns=["target"])[["colour", "noise", "signal"]]
-    assert list(enforce_contract(new, contract).columns) == ["signal", "noise", "colour"]
+    checked, warnings = enforce_contract(new, contract)
+    assert list(checked.columns) == ["signal", "noise", "colour"]
+    assert warnings == []
 
 
 def test_extra_columns_are_dropped_with_a_warning(
     mixed_frame: pd.DataFrame, contract: dict, caplog: pytest.LogCaptureFixture
 ) -> None:
     new = mixed_frame.drop(columns=["target"]).assign(shoe_size=42)
-    assert "shoe_size" not in enforce_contract(new, contract).columns
-    assert "Dropping columns the model was not trained on: shoe_size" in caplog.text
+    checked, warnings = enforce_contract(new, contract)
+    assert "shoe_size" not in checked.columns
+    assert warnings == ["Dropped columns the model was not trained on: shoe_size."]
+    assert warnings[0] in caplog.text
 
 
 def test_missing_columns_are_named(mixed_frame: pd.DataFrame, contract: dict) -> None:
-    with pytest.raises(ValueError, match="lacks columns the model was trained on: noise, colour"):
+    with pytest.raises(
+        ContractViolation, match="lacks columns the model was trained on: noise, colour"
+    ):
         enforce_contract(mixed_frame[["signal"]], contract)
 
 
@@ -49,7 +55,7 @@ def test_a_changed_type_names_the_column_and_both_types(
     mixed_frame: pd.DataFrame, contract: dict
 ) -> None:
     new = mixed_frame.drop(columns=["target"]).assign(signal="high")
-    with pytest.raises(ValueError, match=r"'signal' was numeric \(float64\) .* categorical"):
+    with pytest.raises(ContractViolation, match=r"'signal' was numeric \(float64\) .* categorical"):
         enforce_contract(new, contract)
 
 
@@ -57,9 +63,9 @@ def test_a_column_of_only_gaps_is_left_to_imputation(
     mixed_frame: pd.DataFrame, contract: dict
 ) -> None:
     new = mixed_frame.drop(columns=["target"]).assign(colour=np.nan)
-    assert enforce_contract(new, contract)["colour"].isna().all()
+    assert enforce_contract(new, contract)[0]["colour"].isna().all()
 
 
 def test_empty_rows_are_refused(mixed_frame: pd.DataFrame, contract: dict) -> None:
-    with pytest.raises(ValueError, match="holds no rows"):
+    with pytest.raises(ContractViolation, match="holds no rows"):
         enforce_contract(mixed_frame.iloc[:0], contract)

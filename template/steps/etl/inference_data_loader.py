@@ -35,4 +35,5 @@ def inference_data_loader(
         labelled = load_dataset(dataset, dataset_path, target_column)
         _, frame = split_inference_holdout(labelled, inference_share, random_state)
     contract = get_step_context().inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
-    return enforce_contract(frame.drop(columns=[target_column], errors="ignore"), contract)
+    checked, _ = enforce_contract(frame.drop(columns=[target_column], errors="ignore"), contract)
+    return checked

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.pipeline import Pipeline
 from zenml import ArtifactConfig, get_step_context, log_metadata, step
 from zenml.enums import ArtifactType
 
@@ -13,15 +14,19 @@ from ml.search import train_candidate
 @step(experiment_tracker=True)
 def model_trainer(
     features_trn: pd.DataFrame,
+    dataset_trn: pd.DataFrame,
+    preprocess_pipeline: Pipeline,
     target_column: str,
     candidate: dict[str, Any],
     random_state: int,
 ) -> Annotated[BaseEstimator, ArtifactConfig(name="model", artifact_type=ArtifactType.MODEL)]:
     """Fit the candidate on the whole training set and register it in MLflow.
 
-    The MLflow run records the family, parameters and cross-validated score; the
-    model is registered under the ZenML model's name, and the registration is recorded
-    on the model artifact so promotion and deployment find exactly this model.
+    The MLflow run records the family, parameters and cross-validated score. The
+    registry gets the whole pipeline, preprocessing and model, with a signature of the
+    raw columns, so that anything that loads MLflow models answers raw rows. It is
+    registered under the ZenML model's name, and the registration is recorded on the
+    model artifact so promotion and serving find exactly this model.
     """
     import mlflow
     import sklearn
@@ -32,13 +37,17 @@ def model_trainer(
     mlflow.log_params({"family": candidate["family"], **candidate["params"]})
     if candidate["cv_score"] is not None:
         mlflow.log_metric(f"cv_{candidate['metric']}", candidate["cv_score"])
+    raw_features = dataset_trn.drop(columns=[target_column])
+    full_pipeline = Pipeline([("preprocess", preprocess_pipeline), ("model", model)])
     info = mlflow.sklearn.log_model(
-        model,
+        full_pipeline,
         name="model",
         registered_model_name=model_name,
-        signature=mlflow.models.infer_signature(features, model.predict(features)),
+        signature=mlflow.models.infer_signature(
+            integers_as_floats(raw_features), model.predict(features)
+        ),
         pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
-        skops_trusted_types=sklearn_types_of(model),
+        skops_trusted_types=sklearn_types_of(full_pipeline),
     )
     log_metadata(
         metadata={
@@ -58,12 +67,23 @@ def model_trainer(
 
 
 def sklearn_types_of(model: BaseEstimator) -> list[str]:
-    """Return the scikit-learn types that MLflow's skops format must trust to load `model`.
+    """Return the types that MLflow's skops format must trust to load `model`.
 
-    The model was trained by this step, so its own scikit-learn types are trusted;
-    any other type still needs a user's review, and MLflow names it.
+    The model was trained by this step, so its own scikit-learn types are trusted, and
+    NumPy's dtype (which the preprocessing records of each column); any other type
+    still needs a user's review, and MLflow names it.
     """
     import skops.io
 
     untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
-    return [name for name in untrusted if name.split(".")[0] == "sklearn"]
+    return [name for name in untrusted if name.split(".")[0] == "sklearn" or name == "numpy.dtype"]
+
+
+def integers_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return `frame` with integer columns as floats, for the MLflow signature.
+
+    MLflow refuses a null in a column that its signature calls an integer, and new rows
+    have gaps where training had none.
+    """
+    integers = frame.select_dtypes(include="integer").columns
+    return frame.astype({name: "float64" for name in integers})

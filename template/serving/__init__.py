@@ -1,0 +1,1 @@
+"""Online serving: the promoted version as a ZenML pipeline deployment over HTTP."""

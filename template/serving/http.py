@@ -1,0 +1,238 @@
+"""The service's HTTP contract: `/invoke` and `/predict`, their guard and their errors.
+
+`POST /invoke` runs the online inference pipeline (a ZenML run is recorded, without the
+rows); `POST /predict` calls the same prediction function directly and records no run.
+Both take `{"parameters": {"rows": [{column: value, ...}, ...]}}` and answer
+`{"outputs": {"predictions", "probabilities", "model_version", "warnings"}}`.
+
+Statuses: 401 without the right key (checked before the body is read), 413 for a body
+over the limit, 400 for a body that is not JSON, 422 for a request the contract refuses
+(a missing column, a changed type, no rows, another parameter), 500 for anything else,
+with a one-line `detail` and never a stack trace.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from ml.contract import ContractViolation, enforce_contract
+from ml.prediction import ServedModel, predict, records_to_frame
+
+logger = logging.getLogger(__name__)
+
+INVOKE_PATH = "/invoke"
+PREDICT_PATH = "/predict"
+GUARDED_PATHS = (INVOKE_PATH, PREDICT_PATH)
+REQUEST_SHAPE = '{"parameters": {"rows": [{"column": value, ...}, ...]}}'
+
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class RequestError(Exception):
+    """A request the service refuses, with its HTTP status and a one-line reason."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+async def send_error(send: Send, status: int, detail: str, headers: dict[str, str]) -> None:
+    """Answer with `status` and `{"detail": detail}`."""
+    body = json.dumps({"detail": detail}).encode()
+    raw_headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    raw_headers += [(name.encode(), value.encode()) for name, value in headers.items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestGuard:
+    """ASGI middleware in front of the prediction paths: the key, then the body's size.
+
+    The key is checked before a byte of the body is read, so a caller without it learns
+    nothing about the request format. The body is read here, up to the limit, and passed
+    on whole.
+    """
+
+    def __init__(self, app: Any, auth_key: str | None, max_request_bytes: int) -> None:
+        self.app = app
+        self.auth_key = auth_key
+        self.max_request_bytes = max_request_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        """Pass a request on, or answer 401 or 413 without passing it."""
+        if scope["type"] != "http" or scope["path"].rstrip("/") not in GUARDED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        if self.auth_key and not self.authorized(scope):
+            detail = "A missing or wrong key: send the header `Authorization: Bearer <key>`."
+            await send_error(send, 401, detail, {"www-authenticate": "Bearer"})
+            return
+        headers = dict(scope["headers"])
+        declared = headers.get(b"content-length", b"0")
+        if declared.isdigit() and int(declared) > self.max_request_bytes:
+            await send_error(send, 413, self.too_large(), {})
+            return
+        body = bytearray()
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.max_request_bytes:
+                await send_error(send, 413, self.too_large(), {})
+                return
+
+        async def replay() -> dict[str, Any]:
+            return {"type": "http.request", "body": bytes(body), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    def authorized(self, scope: dict[str, Any]) -> bool:
+        """Return whether the request carries the deployment's key as a bearer token."""
+        value = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        scheme, _, token = value.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode(), str(self.auth_key).encode()
+        )
+
+    def too_large(self) -> str:
+        """Return the reason for a body over the limit."""
+        return (
+            f"The request body is over {self.max_request_bytes} bytes: send fewer rows per "
+            "request, or raise max_request_bytes in configs/serving.yaml."
+        )
+
+
+def refuse_constant(name: str) -> float:
+    """Refuse NaN and Infinity, which are not JSON (json.loads would accept them)."""
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse_rows(body: bytes) -> list[dict[str, Any]]:
+    """Return the rows of a request body, or raise a RequestError that says what is wrong."""
+    try:
+        payload = json.loads(body, parse_constant=refuse_constant)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise RequestError(
+            400, f"The body is not valid JSON ({error}): send {REQUEST_SHAPE}; null marks a gap."
+        ) from None
+    parameters = payload.get("parameters") if isinstance(payload, dict) else None
+    if not isinstance(parameters, dict) or set(payload) != {"parameters"}:
+        raise RequestError(422, f"The body must be {REQUEST_SHAPE}.")
+    unknown = sorted(set(parameters) - {"rows"})
+    if unknown:
+        raise RequestError(
+            422,
+            f"Only `rows` can be sent; these parameters are not accepted: {', '.join(unknown)}.",
+        )
+    rows = parameters.get("rows")
+    if not isinstance(rows, list):
+        raise RequestError(422, f"`rows` must be a list of objects: send {REQUEST_SHAPE}.")
+    if not rows:
+        raise RequestError(422, "`rows` is empty: send at least one row to predict.")
+    return rows
+
+
+def install(app_runner: Any, max_request_bytes: int) -> None:
+    """Install the prediction endpoints, their guard and error handlers on the service.
+
+    A ZenML app extension: it runs once, when the deployment's FastAPI app is built.
+    """
+    from zenml.steps.step_context import get_or_create_run_context
+
+    app: FastAPI = app_runner.asgi_app
+    app.add_middleware(
+        RequestGuard, auth_key=app_runner.deployment.auth_key, max_request_bytes=max_request_bytes
+    )
+
+    def served_model() -> ServedModel:
+        served = get_or_create_run_context().state
+        if not isinstance(served, ServedModel):
+            raise RuntimeError("the service started without a model version")
+        return served
+
+    def run_pipeline(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        served = served_model()
+        enforce_contract(records_to_frame(rows), served.contract)  # 422 before any run
+        request_model, _ = app_runner.service.get_pipeline_invoke_models()
+        response = app_runner.service.execute_pipeline(
+            request_model(parameters={"rows": rows}, skip_artifact_materialization=True)
+        )
+        run_id = str(response.metadata.run_id) if response.metadata.run_id else None
+        if not response.success:
+            raise RuntimeError(f"the prediction run {run_id} failed; its step log has the cause")
+        return {"outputs": response.outputs, "run_id": run_id}
+
+    def predict_directly(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        served = served_model()
+        return {"outputs": predict(records_to_frame(rows), served).as_outputs(served.version)}
+
+    async def answer(request: Request, handler: Callable[..., dict[str, Any]]) -> JSONResponse:
+        try:
+            rows = parse_rows(await request.body())
+            return JSONResponse(await run_in_threadpool(handler, rows))
+        except RequestError as error:
+            return JSONResponse({"detail": error.detail}, status_code=error.status)
+        except ContractViolation as error:
+            return JSONResponse({"detail": str(error)}, status_code=422)
+        except Exception as error:  # noqa: BLE001 - the client gets one line, never a trace
+            # The message may quote request values, which are never logged.
+            logger.error("A prediction request failed: %s.", type(error).__name__)
+            detail = f"The prediction failed ({type(error).__name__}); the service log names it."
+            return JSONResponse({"detail": detail}, status_code=500)
+
+    body = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["parameters"],
+                    "properties": {
+                        "parameters": {
+                            "type": "object",
+                            "required": ["rows"],
+                            "properties": {
+                                "rows": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "items": {"type": "object"},
+                                }
+                            },
+                        }
+                    },
+                }
+            }
+        },
+    }
+
+    @app.post(
+        INVOKE_PATH,
+        summary="Predict raw rows through the online inference pipeline (records a run)",
+        openapi_extra={"requestBody": body},
+    )
+    async def invoke(request: Request) -> JSONResponse:
+        return await answer(request, run_pipeline)
+
+    @app.post(
+        PREDICT_PATH,
+        summary="Predict raw rows with the loaded version directly (fast, records no run)",
+        openapi_extra={"requestBody": body},
+    )
+    async def predict_rows(request: Request) -> JSONResponse:
+        return await answer(request, predict_directly)

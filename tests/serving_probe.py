@@ -1,0 +1,50 @@
+"""Print, as JSON, the last batch run's raw rows and predictions, and MLflow's answers.
+
+Runs inside a rendered project, with that project's ZenML home in the environment:
+the raw rows that batch inference checked and predicted, its predictions, and the
+predictions of the staged MLflow model (the whole pipeline) loaded with mlflow.pyfunc.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import yaml
+from zenml.client import Client
+
+
+def main() -> None:
+    """Collect the batch run's rows and predictions, and pyfunc's on the same rows."""
+    serving = yaml.safe_load(Path("configs/serving.yaml").read_text())
+    name, stage = serving["model"]["name"], serving["model"]["stage"]
+    client = Client()
+    run = client.list_pipeline_runs(
+        pipeline_name="batch_inference", sort_by="desc:created", size=1
+    ).items[0]
+    rows = run.steps["inference_data_loader"].outputs["inference_dataset"][0].load()
+    predictions = run.steps["inference_predict"].outputs["predictions"][0].load()
+    client.active_stack.experiment_tracker.configure_mlflow()
+    import mlflow.pyfunc
+
+    pyfunc = mlflow.pyfunc.load_model(f"models:/{name}@{stage}")
+    print(
+        json.dumps(
+            {
+                "rows": json.loads(rows.to_json(orient="records")),
+                "batch": predictions.iloc[:, 0].tolist(),
+                "pyfunc": [
+                    value.item() if hasattr(value, "item") else value
+                    for value in pyfunc.predict(rows)
+                ],
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
+    sys.stdout.flush()
+    os._exit(0)

@@ -1,0 +1,293 @@
+"""Online serving over real HTTP on loopback: answers, errors, privacy, versions, auth.
+
+One project is trained and served once for the module (classification with string
+labels, categorical columns, gaps, and an integer column that has gaps only in the new
+rows); the tests that change what is served run last, in file order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pandas as pd
+import psutil
+import pytest
+import yaml
+
+from conftest import INSPECT, REPO_ROOT, run, zenml_cli
+from generated_project import (
+    kill_processes_under,
+    project_env,
+    render,
+    run_in_project,
+    setup_stack,
+    stop_services,
+)
+
+PROBE = str(REPO_ROOT / "tests" / "serving_probe.py")
+SECRET_MARK = 987.654321  # a value no model, log or store holds unless a request leaked it
+AUTH_KEY = "test-serving-key-5f2d9a"
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def customer_rows(size: int, seed: int, with_label: bool) -> pd.DataFrame:
+    """Rows with numbers, categories, gaps, an integer count and a string label."""
+    rng = np.random.default_rng(seed)
+    signal_ = rng.normal(size=size)
+    frame = pd.DataFrame(
+        {
+            "signal": signal_,
+            "noise": rng.normal(size=size),
+            "plan": rng.choice(["basic", "plus", "pro"], size=size),
+            "region": rng.choice(["north", "south"], size=size),
+            "visits": rng.integers(0, 20, size=size),
+        }
+    )
+    frame.loc[::7, "noise"] = np.nan
+    frame.loc[::11, "plan"] = None
+    if with_label:
+        frame["churned"] = np.where(signal_ + 0.3 * rng.normal(size=size) > 0, "yes", "no")
+    else:
+        frame["visits"] = frame["visits"].astype("Int64")
+        frame.loc[::5, "visits"] = pd.NA  # an integer column with gaps, unseen in training
+    return frame
+
+
+@dataclass
+class Served:
+    project: Path
+    url: str
+
+    def post(self, path: str, rows: object, **kwargs: object) -> httpx.Response:
+        return httpx.post(
+            f"{self.url}{path}", json={"parameters": {"rows": rows}}, timeout=60, **kwargs
+        )
+
+    def serving(self, command: str) -> str:
+        result = run_in_project(self.project, ["-m", "serving", command], capture=True)
+        return result.stdout + result.stderr
+
+    def refresh_url(self) -> None:
+        status = self.serving("status")
+        self.url = re.search(r"at (http://127\.0\.0\.1:\d+)", status).group(1)
+
+    def service_pid(self) -> int:
+        port = int(self.url.rsplit(":", 1)[1])
+        for connection in psutil.net_connections(kind="tcp"):
+            if connection.laddr.port == port and connection.status == psutil.CONN_LISTEN:
+                return connection.pid
+        raise AssertionError(f"nothing listens on {self.url}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    project = render(
+        tmp_path_factory.mktemp("serving") / "project",
+        {
+            "dataset": "custom",
+            "dataset_path": "data/customers.csv",
+            "target_column": "churned",
+            "task_type": "classification",
+            "inference_data_path": "data/new_customers.csv",
+            "hyperparameters_tuning": False,
+        },
+    )
+    (project / "data").mkdir()
+    customer_rows(400, seed=1, with_label=True).to_csv(project / "data/customers.csv", index=False)
+    new_rows = customer_rows(60, seed=2, with_label=False)
+    new_rows.to_csv(project / "data/new_customers.csv", index=False)
+    local = {"components": {"deployer": {"configuration": {"port": free_port()}}}}
+    (project / "configs/stack.local.yaml").write_text(yaml.safe_dump(local))
+    setup_stack(project)
+    # A weak first version (no `signal`), so that a later retrain is promoted.
+    output = run(project, "--drop-columns", "signal")
+    url = re.search(r"at (http://127\.0\.0\.1:\d+) \(deployed", output).group(1)
+    try:
+        yield Served(project, url)
+    finally:
+        stop_services(project)
+        assert kill_processes_under(project) == [], "processes outlived make stop"
+
+
+def probe(project: Path) -> dict:
+    result = run_in_project(project, [PROBE], capture=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_online_and_mlflow_answers_equal_batch_predictions(served: Served) -> None:
+    seen = probe(served.project)
+    assert len(seen["rows"]) == 60
+    assert set(seen["batch"]) <= {"yes", "no"}
+    assert any(row["visits"] is None for row in seen["rows"])
+    assert any(row["plan"] is None for row in seen["rows"])
+    for path in ("/invoke", "/predict"):
+        response = served.post(path, seen["rows"])
+        assert response.status_code == 200, response.text
+        outputs = response.json()["outputs"]
+        assert outputs["predictions"] == seen["batch"]
+        assert outputs["model_version"] == 1
+        assert outputs["warnings"] == []
+        assert [sorted(p) for p in outputs["probabilities"]] == [["no", "yes"]] * 60
+        assert "parameters_used" not in response.text
+    assert "run_id" in served.post("/invoke", seen["rows"][:1]).json()
+    # The registered MLflow model is the whole pipeline: raw rows, nulls in integers.
+    assert seen["pyfunc"] == seen["batch"]
+
+
+def test_bad_requests_get_a_status_and_one_line(served: Served) -> None:
+    good = probe(served.project)["rows"][:2]
+    missing = [{key: value for key, value in row.items() if key != "region"} for row in good]
+    changed = [{**row, "noise": "loud"} for row in good]
+    cases = [
+        (served.post("/invoke", missing), 422, "lacks columns the model was trained on: region"),
+        (served.post("/predict", changed), 422, "'noise' was numeric"),
+        (served.post("/invoke", []), 422, "`rows` is empty"),
+        (served.post("/predict", ["a row"]), 422, "Row 0 is a str"),
+        (
+            httpx.post(f"{served.url}/invoke", content=b'{"parameters": {"rows": [', timeout=30),
+            400,
+            "not valid JSON",
+        ),
+        (
+            httpx.post(
+                f"{served.url}/predict",
+                json={"parameters": {"rows": good, "model_version": 2}},
+                timeout=30,
+            ),
+            422,
+            "not accepted: model_version",
+        ),
+        (
+            httpx.post(f"{served.url}/predict", content=b"[" + b"0," * 6_000_000 + b"0]"),
+            413,
+            "over 10485760 bytes",
+        ),
+    ]
+    for response, status, words in cases:
+        assert response.status_code == status, response.text
+        detail = response.json()["detail"]
+        assert words in detail and "\n" not in detail and "Traceback" not in detail
+    extra = served.post("/predict", [{**row, "shoe_size": 42} for row in good])
+    assert extra.json()["outputs"]["warnings"] == [
+        "Dropped columns the model was not trained on: shoe_size."
+    ]
+    assert httpx.post(f"{served.url}/submit", json={}, timeout=30).status_code in (404, 405)
+    assert served.post("/invoke", good).status_code == 200  # still serving
+
+
+def test_request_rows_are_never_stored_echoed_or_logged(served: Served) -> None:
+    row = {**probe(served.project)["rows"][0], "signal": SECRET_MARK}
+    for path in ("/invoke", "/predict"):
+        response = served.post(path, [row])
+        assert response.status_code == 200, response.text
+        assert str(SECRET_MARK) not in response.text
+    leaks = subprocess.run(
+        ["grep", "-rlaF", str(SECRET_MARK), str(served.project)],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert leaks == [], f"request values found in {leaks}"
+    runs = zenml_cli(served.project, "pipeline", "runs", "list", "--pipeline_name=online_inference")
+    assert "completed" in runs  # /invoke still records a run per request
+
+
+def test_an_unchanged_version_keeps_its_service_and_failures_leave_it_serving(
+    served: Served,
+) -> None:
+    pid = served.service_pid()
+    assert "unchanged" in served.serving("serve")
+    # A cached retrain is not promoted: same version, same process.
+    output = run(served.project, "--drop-columns", "signal")
+    assert "(unchanged;" in output
+    # A failed run and an interrupted run.
+    run(served.project, "--fail-on-quality-gates", "--test-threshold", "1.01", check=False)
+    interrupted = subprocess.Popen(
+        [sys.executable, "run.py", "--no-cache", "--drop-columns", "signal"],
+        cwd=served.project,
+        env=project_env(served.project),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(8)
+    interrupted.send_signal(signal.SIGINT)
+    interrupted.wait(timeout=60)
+    assert served.service_pid() == pid
+    rows = probe(served.project)["rows"][:3]
+    assert served.post("/predict", rows).json()["outputs"]["model_version"] == 1
+
+
+def test_a_promoted_version_replaces_the_served_one(served: Served) -> None:
+    run(served.project, "--only-training")  # every column: beats version 1
+    state = json.loads(
+        run_in_project(served.project, [INSPECT], capture=True).stdout.strip().splitlines()[-1]
+    )
+    staged = state["staged_version"]
+    assert staged > 1
+    assert "replaced version 1" in served.serving("serve")
+    served.refresh_url()
+    rows = probe(served.project)["rows"][:3]
+    assert served.post("/invoke", rows).json()["outputs"]["model_version"] == staged
+    assert f"serves version {staged}" in served.serving("status")
+
+
+def test_a_dead_service_is_brought_back_and_stop_frees_the_port(served: Served) -> None:
+    os.kill(served.service_pid(), signal.SIGKILL)
+    time.sleep(1)
+    assert "does not answer" in served.serving("status")
+    assert "restarted" in served.serving("serve")
+    served.refresh_url()
+    assert served.post("/predict", probe(served.project)["rows"][:1]).status_code == 200
+    assert "Stopped and removed" in served.serving("stop")
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{served.url}/health", timeout=3)
+
+
+def test_auth_key_from_a_zenml_secret(served: Served) -> None:
+    project = served.project
+    zenml_cli(project, "secret", "create", "zenml_e2e_project_serving", f"--auth_key={AUTH_KEY}")
+    local = yaml.safe_load((project / "configs/stack.local.yaml").read_text())
+    local["components"]["deployer"]["configuration"]["auth_key"] = (
+        "{{zenml_e2e_project_serving.auth_key}}"
+    )
+    (project / "configs/stack.local.yaml").write_text(yaml.safe_dump(local))
+    setup_stack(project)
+    output = served.serving("serve")
+    served.refresh_url()
+    assert AUTH_KEY not in output
+    rows = probe(project)["rows"][:2]
+    for headers in ({}, {"Authorization": "Bearer wrong"}):
+        assert served.post("/invoke", rows, headers=headers).status_code == 401
+        malformed = httpx.post(
+            f"{served.url}/predict", content=b"{not json", headers=headers, timeout=30
+        )
+        assert malformed.status_code == 401
+    right = {"Authorization": f"Bearer {AUTH_KEY}"}
+    assert served.post("/invoke", rows, headers=right).status_code == 200
+    assert served.post("/predict", rows, headers=right).status_code == 200
+    tracked = subprocess.run(
+        ["grep", "-rlF", AUTH_KEY, ".", "--exclude-dir=.zenml-home"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    assert tracked == [], f"the auth key landed in {tracked}"
