@@ -23,7 +23,7 @@ def run(destination: Path) -> None:
     print(
         f"\nThe demo project is in {project}; its ZenML and MLflow state is in "
         f"{project / '.zenml-home'}.\n"
-        "It left the model's MLflow prediction service running; stop it with "
+        "It left the online service running (its URL is above); stop it with "
         "`make demo-stop`."
     )
 
@@ -37,7 +37,7 @@ def main() -> None:
         run(destination)
     else:
         stop_services(destination)
-        print("The demo's model services are stopped.")
+        print("The demo's online service is stopped.")
 
 
 if __name__ == "__main__":

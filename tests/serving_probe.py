@@ -33,7 +33,8 @@ def main() -> None:
     print(
         json.dumps(
             {
-                "rows": json.loads(rows.to_json(orient="records")),
+                # Python's float repr round-trips exactly; to_json rounds to 10 digits.
+                "rows": rows.astype(object).where(rows.notna(), None).to_dict(orient="records"),
                 "batch": predictions.iloc[:, 0].tolist(),
                 "pyfunc": [
                     value.item() if hasattr(value, "item") else value

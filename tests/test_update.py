@@ -64,7 +64,8 @@ def template_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     v1.0.0 is an older release: its answer `notify_on_success` was renamed to
     `notify_on_successes` in v1.1.0, and its test set was 25 % of the rows. v1.1.0 is
-    this working tree, with that rename listed for the migration hook.
+    this working tree, with that rename and this tree's own renames (v0.3.0's
+    `model_deployer: mlflow` to `deployer: local`) listed for the migration hook.
     """
     repo = tmp_path_factory.mktemp("template")
     shutil.copytree(REPO_ROOT, repo, ignore=NOT_TEMPLATE, dirs_exist_ok=True)
@@ -79,7 +80,11 @@ def template_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     shutil.copytree(REPO_ROOT, repo, ignore=NOT_TEMPLATE, dirs_exist_ok=True)
     renames = repo / "hooks" / "answer_renames.yaml"
-    renames.write_text('"1.1.0":\n  notify_on_success: notify_on_successes\n')
+    renames.write_text(
+        renames.read_text().replace(
+            '"0.3.0":', '"1.1.0":\n  notify_on_success: notify_on_successes'
+        )
+    )
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "--message", "This working tree")
     git(repo, "tag", "v1.1.0")
@@ -119,6 +124,11 @@ def test_update_keeps_user_edits_migrates_answers_and_still_runs(
     (project / "ml" / "features.py").write_text('"""Our own feature helpers."""\n')
     local_stack = project / "configs" / "stack.local.yaml"
     local_stack.write_text("components:\n  orchestrator:\n    configuration: {}\n")
+    # The answer as a v0.2.0 project holds it, before pipeline deployments.
+    answers_file = project / ".copier-answers.yml"
+    answers_file.write_text(
+        answers_file.read_text().replace("deployer: local", "model_deployer: mlflow")
+    )
     git(project, "add", "--all")
     git(project, "commit", "--quiet", "--message", "Our edits")
 
@@ -128,6 +138,7 @@ def test_update_keeps_user_edits_migrates_answers_and_still_runs(
     assert answers["_commit"] == "v1.1.0"
     assert answers["notify_on_successes"] is True
     assert "notify_on_success" not in answers
+    assert answers["deployer"] == "local" and "model_deployer" not in answers
     for path in project_files(project):
         assert not CONFLICT_MARKER.search(path.read_text(errors="replace")), path
     assert "Team check: scoring" in evaluator.read_text()
@@ -143,6 +154,7 @@ def test_update_keeps_user_edits_migrates_answers_and_still_runs(
         setup_stack(project)
         output = run(project)
         assert "Team check: scoring accuracy." in output
+        assert "serves version 1 of 'zenml_e2e_project'" in output
         assert_all_pipelines_completed(inspect(project), training_runs=1)
     finally:
         stop_services(project)
@@ -219,7 +231,7 @@ def test_answer_renames_apply_in_version_order_and_only_once(tmp_path: Path) -> 
 
     renames = {"2.0.0": {"b": "c"}, "1.5.0": {"a": "b"}, "3.0.0": {"c": "d"}}
     pairs = renames_between(renames, Version("1.0.0"), Version("2.0.0"))
-    assert pairs == [("a", "b"), ("b", "c")]
+    assert pairs == [("a", "b", {}), ("b", "c", {})]
     answers = tmp_path / ".copier-answers.yml"
     answers.write_text("_commit: v1.0.0\na: kept\nother: 1\n")
     assert migrate(answers, pairs) == [
@@ -228,3 +240,19 @@ def test_answer_renames_apply_in_version_order_and_only_once(tmp_path: Path) -> 
     ]
     assert yaml.safe_load(answers.read_text()) == {"_commit": "v1.0.0", "c": "kept", "other": 1}
     assert migrate(answers, pairs) == []
+
+
+def test_answer_values_can_be_mapped_on_rename(tmp_path: Path) -> None:
+    from packaging.version import Version
+
+    renames = yaml.safe_load((REPO_ROOT / "hooks" / "answer_renames.yaml").read_text())
+    pairs = renames_between(renames, Version("0.2.0"), Version("0.3.0"))
+    answers = tmp_path / ".copier-answers.yml"
+    answers.write_text("_commit: v0.2.0\nmodel_deployer: mlflow\n")
+    assert migrate(answers, pairs) == [
+        "Renamed the answer model_deployer to deployer: 'mlflow' is now 'local'."
+    ]
+    assert yaml.safe_load(answers.read_text()) == {"_commit": "v0.2.0", "deployer": "local"}
+    answers.write_text("model_deployer: none\n")
+    migrate(answers, pairs)
+    assert yaml.safe_load(answers.read_text()) == {"deployer": "none"}
