@@ -2,7 +2,8 @@
 
 Runs inside a rendered project, with that project's ZenML home in the environment:
 the raw rows that batch inference checked and predicted, its predictions, and the
-predictions of the staged MLflow model (the whole pipeline) loaded with mlflow.pyfunc.
+predictions of the staged MLflow model (the whole pipeline) loaded with mlflow.pyfunc,
+given the rows with gaps as NaN, as pandas reads them from a file.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
 import yaml
 from zenml.client import Client
 
@@ -38,7 +40,7 @@ def main() -> None:
                 "batch": predictions.iloc[:, 0].tolist(),
                 "pyfunc": [
                     value.item() if hasattr(value, "item") else value
-                    for value in pyfunc.predict(rows)
+                    for value in pyfunc.predict(rows.fillna(np.nan))
                 ],
             }
         )

@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ml.contract import ContractViolation, enforce_contract
+from ml.preprocessing import gaps_as_nan
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def predict(rows: pd.DataFrame, served: ServedModel, with_probabilities: bool = 
         rows.drop(columns=[target], errors="ignore"), served.contract
     )
     features = served.preprocess_pipeline.transform(
-        numeric_gaps_as_floats(checked, served.contract)
+        gaps_as_nan(numeric_gaps_as_floats(checked, served.contract))
     )
     labels = served.model.predict(features)
     probabilities = None

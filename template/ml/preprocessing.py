@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
@@ -44,9 +45,21 @@ def build_preprocessor(
     return Pipeline([("columns", columns)]).set_output(transform="pandas")
 
 
+def gaps_as_nan(features: pd.DataFrame) -> pd.DataFrame:
+    """Return `features` with every gap in a text column as NaN.
+
+    Parquet and JSON give a gap in a text column as None, which imputation does not see
+    as missing; NaN it imputes. Fitting and predicting both pass through here.
+    """
+    text = features.select_dtypes(include="object").columns
+    if len(text) == 0:
+        return features
+    return features.assign(**{name: features[name].fillna(np.nan) for name in text})
+
+
 def transform(preprocessor: Pipeline, frame: pd.DataFrame, target_column: str) -> pd.DataFrame:
     """Apply a fitted preprocessor to `frame`, keeping its target column if present."""
-    features = frame.drop(columns=[target_column], errors="ignore")
+    features = gaps_as_nan(frame.drop(columns=[target_column], errors="ignore"))
     transformed = preprocessor.transform(features)
     transformed.index = frame.index
     if target_column in frame.columns:
@@ -66,7 +79,7 @@ def fit_and_transform(
     Returns the transformed training frame, the transformed test frame and the
     fitted preprocessor.
     """
-    features = train.drop(columns=[target_column])
+    features = gaps_as_nan(train.drop(columns=[target_column]))
     preprocessor = build_preprocessor(features, normalize, drop_columns)
     preprocessor.fit(features)
     return (
