@@ -7,17 +7,27 @@ then batch inference on 1,000,000 rows of the default schema: (d) `run.py
 --only-inference` on them, (e) a plain script that reads, transforms and predicts the
 same rows with the same fitted objects, and (f) the same inference on the default
 57 rows, its fixed start-up cost. Target: d at most 2 e + f. Peak memory is printed too.
+Then online serving: the time `python -m serving serve` takes to deploy, and, for the
+service's /invoke (a recorded run per request) and /predict (no run), and for MLflow's
+own scoring server on the same registered model, the latency p50 and p95 of 1-row and
+100-row requests and the rows per second of a 10,000-row request. Target: /predict's
+1-row p50 at most 2x MLflow's.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import psutil
 import yaml
 
@@ -25,6 +35,8 @@ from generated_project import project_env, render, run_in_project, setup_stack, 
 
 SCRIPTS = Path(__file__).resolve().parent
 BIG_BATCH_ROWS = 1_000_000
+LATENCY_REQUESTS = {1: 60, 100: 30}  # rows per request: requests timed
+THROUGHPUT_ROWS = 10_000
 
 
 def measure(project: Path, args: list[str]) -> tuple[float, float]:
@@ -78,6 +90,87 @@ def point_inference_at(project: Path, rows: str, predictions: str) -> None:
     path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
+def default_rows(count: int) -> list[dict]:
+    """Return `count` raw rows of the default schema as JSON records."""
+    from sklearn.datasets import load_breast_cancer
+
+    features = load_breast_cancer(as_frame=True).data
+    return features.sample(n=count, replace=True, random_state=1).to_dict(orient="records")
+
+
+def wait_until_healthy(url: str, seconds: float = 120) -> None:
+    """Wait until `url` answers 200, or fail after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not answer within {seconds} s")
+
+
+def time_requests(url: str, body_of: Callable[[list[dict]], dict]) -> dict[str, float]:
+    """Time POSTs to `url`: p50 and p95 in ms per request size, and rows per second."""
+    figures: dict[str, float] = {}
+    with httpx.Client(timeout=300) as client:
+        for size, count in LATENCY_REQUESTS.items():
+            body = body_of(default_rows(size))
+            client.post(url, json=body).raise_for_status()  # warm up
+            times = []
+            for _ in range(count):
+                start = time.perf_counter()
+                client.post(url, json=body).raise_for_status()
+                times.append((time.perf_counter() - start) * 1000)
+            figures[f"p50 {size}"] = statistics.median(times)
+            figures[f"p95 {size}"] = statistics.quantiles(times, n=20)[-1]
+        body = body_of(default_rows(THROUGHPUT_ROWS))
+        start = time.perf_counter()
+        client.post(url, json=body).raise_for_status()
+        figures["rows/s"] = THROUGHPUT_ROWS / (time.perf_counter() - start)
+    return figures
+
+
+def measure_serving(project: Path) -> tuple[float, dict[str, dict[str, float]]]:
+    """Deploy the staged version afresh; time it, then each path's requests."""
+    run_in_project(project, ["-m", "serving", "stop"], capture=True)
+    deploy, _ = measure(project, ["-m", "serving", "serve"])
+    status = run_in_project(project, ["-m", "serving", "status"], capture=True).stdout
+    url = re.search(r"at (http://127\.0\.0\.1:\d+)", status).group(1)
+    zenml_body = lambda rows: {"parameters": {"rows": rows}}  # noqa: E731
+    paths = {
+        "/invoke": time_requests(f"{url}/invoke", zenml_body),
+        "/predict": time_requests(f"{url}/predict", zenml_body),
+    }
+    port = free_port()
+    mlflow_server = subprocess.Popen(
+        [sys.executable, str(SCRIPTS / "serve_mlflow_model.py"), str(port)],
+        cwd=project,
+        env=project_env(project),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}/ping")
+        paths["mlflow /invocations"] = time_requests(
+            f"http://127.0.0.1:{port}/invocations", lambda rows: {"dataframe_records": rows}
+        )
+    finally:
+        for member in [*psutil.Process(mlflow_server.pid).children(recursive=True)]:
+            member.kill()
+        mlflow_server.kill()
+        mlflow_server.wait()
+    return deploy, paths
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def main() -> None:
     """Render, measure, print the figures, and clean up."""
     workdir = Path(tempfile.mkdtemp(prefix="zenml-e2e-benchmark-"))
@@ -96,6 +189,7 @@ def main() -> None:
             project,
             [str(SCRIPTS / "plain_predict.py"), "models.pkl", "data/big.parquet", "out.parquet"],
         )
+        deploy, paths = measure_serving(project)
     finally:
         stop_services(project)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -108,6 +202,20 @@ def main() -> None:
     print(
         f"    d - f = {big - small:.1f} s against 2 e = {2 * direct:.1f} s "
         f"({'within' if big - small <= 2 * direct else 'over'} target)"
+    )
+
+    print(f"(g) python -m serving serve:        {deploy:6.1f} s  (deploy of the staged version)")
+    print(f"    {'path':<22}{'p50 1':>8}{'p95 1':>8}{'p50 100':>9}{'p95 100':>9}  rows/s 10k")
+    for path, figures in paths.items():
+        print(
+            f"    {path:<22}{figures['p50 1']:6.1f}ms{figures['p95 1']:6.1f}ms"
+            f"{figures['p50 100']:7.1f}ms{figures['p95 100']:7.1f}ms  {figures['rows/s']:9.0f}"
+        )
+    ratio = paths["/predict"]["p50 1"] / paths["mlflow /invocations"]["p50 1"]
+    print(f"    /predict 1-row p50 = {ratio:.1f}x MLflow's (target 2)")
+    print(
+        "    /invoke records a pipeline run per request (run, step, status and outputs in "
+        "the ZenML store): its floor."
     )
 
 

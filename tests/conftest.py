@@ -47,6 +47,7 @@ def render_project(tmp_path: Path) -> Renderer:
 
 
 INSPECT = str(REPO_ROOT / "tests" / "inspect_project.py")
+PROBE = str(REPO_ROOT / "tests" / "serving_probe.py")
 
 
 @pytest.fixture
@@ -96,6 +97,17 @@ def inspect(project: Path) -> dict:
     """Return what the runs left in ZenML and MLflow."""
     result = run_in_project(project, [INSPECT], capture=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def probe(project: Path) -> dict:
+    """Return the last batch run's raw rows and predictions, and MLflow pyfunc's answers."""
+    result = run_in_project(project, [PROBE], capture=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def deployed_url(output: str) -> str:
+    """Return the URL that `run.py` printed for the service it deployed."""
+    return re.search(r"at (http://127\.0\.0\.1:\d+) \(", output).group(1)
 
 
 def assert_all_pipelines_completed(state: dict, training_runs: int) -> None:

@@ -41,11 +41,14 @@ def main() -> None:
             "evaluation": version.run_metadata.get("evaluation"),
             "data_contract": version.run_metadata.get("data_contract"),
             "model_selection": version.run_metadata.get("model_selection"),
-            "mlflow": version.get_artifact("model").run_metadata.get("mlflow"),
+            "mlflow": model.run_metadata.get("mlflow") if model else None,
         }
         for version in client.list_model_versions(name, sort_by="asc:number", size=100).items
+        for model in [version.get_artifact("model")]
     ]
     for version in versions:
+        if version["mlflow"] is None:  # a run that failed or stopped before training
+            continue
         registered = mlflow_client.get_model_version(name, version["mlflow"]["registered_version"])
         version["mlflow_tags"] = registered.tags
     staged = client.get_model_version(name, stage)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
-from conftest import assert_all_pipelines_completed, inspect, run
+from conftest import assert_all_pipelines_completed, deployed_url, inspect, probe, run
 
 HELD_OUT_ROWS = {"wine": 18, "iris": 15, "digits": 180, "diabetes": 44}
 
@@ -103,7 +104,7 @@ def test_own_csv_with_messy_rows_and_a_file_of_new_rows(running_project) -> None
 
     output = run(project)
     assert "Dropped 8 of 400 rows whose target 'churned' is missing" in output
-    assert "Dropping columns the model was not trained on: campaign" in output
+    assert "Dropped columns the model was not trained on: campaign." in output
     state = inspect(project)
     assert_all_pipelines_completed(state, training_runs=1)
     assert state["predictions"] == 60
@@ -171,10 +172,21 @@ def test_own_regression_file(running_project) -> None:
     houses["price"] += rng.normal(scale=5000, size=size)
     (project / "data").mkdir()
     houses.to_csv(project / "data" / "houses.csv", index=False)
-    run(project)
+    output = run(project)
     state = inspect(project)
     assert_all_pipelines_completed(state, training_runs=1)
     assert state["predictions"] == 30
     evaluation = state["versions"][0]["evaluation"]
     assert evaluation["metric"] == "mae" and evaluation["test"] < 10000
     assert "target_classes" not in state["versions"][0]["data_contract"]
+    # The online service and the registered MLflow model answer as batch inference did.
+    seen = probe(project)
+    for path in ("/invoke", "/predict"):
+        response = httpx.post(
+            f"{deployed_url(output)}{path}", json={"parameters": {"rows": seen["rows"]}}, timeout=60
+        )
+        assert response.status_code == 200, response.text
+        outputs = response.json()["outputs"]
+        assert outputs["predictions"] == pytest.approx(seen["batch"], rel=1e-9)
+        assert outputs["probabilities"] is None
+    assert seen["pyfunc"] == pytest.approx(seen["batch"], rel=1e-9)

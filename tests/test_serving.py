@@ -7,7 +7,6 @@ rows); the tests that change what is served run last, in file order.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
@@ -16,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -26,7 +25,7 @@ import psutil
 import pytest
 import yaml
 
-from conftest import INSPECT, REPO_ROOT, run, zenml_cli
+from conftest import deployed_url, inspect, probe, run, zenml_cli
 from generated_project import (
     kill_processes_under,
     project_env,
@@ -36,7 +35,6 @@ from generated_project import (
     stop_services,
 )
 
-PROBE = str(REPO_ROOT / "tests" / "serving_probe.py")
 SECRET_MARK = 987.654321  # a value no model, log or store holds unless a request leaked it
 AUTH_KEY = "test-serving-key-5f2d9a"
 
@@ -77,8 +75,10 @@ def customer_rows(size: int, seed: int, with_label: bool) -> pd.DataFrame:
 class Served:
     project: Path
     url: str
+    headers: dict[str, str] = field(default_factory=dict)
 
     def post(self, path: str, rows: object, **kwargs: object) -> httpx.Response:
+        kwargs.setdefault("headers", self.headers)
         return httpx.post(
             f"{self.url}{path}", json={"parameters": {"rows": rows}}, timeout=60, **kwargs
         )
@@ -121,17 +121,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     setup_stack(project)
     # A weak first version (no `signal`), so that a later retrain is promoted.
     output = run(project, "--drop-columns", "signal")
-    url = re.search(r"at (http://127\.0\.0\.1:\d+) \(deployed", output).group(1)
     try:
-        yield Served(project, url)
+        yield Served(project, deployed_url(output))
     finally:
         stop_services(project)
         assert kill_processes_under(project) == [], "processes outlived make stop"
-
-
-def probe(project: Path) -> dict:
-    result = run_in_project(project, [PROBE], capture=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_online_and_mlflow_answers_equal_batch_predictions(served: Served) -> None:
@@ -238,28 +232,13 @@ def test_an_unchanged_version_keeps_its_service_and_failures_leave_it_serving(
 
 def test_a_promoted_version_replaces_the_served_one(served: Served) -> None:
     run(served.project, "--only-training")  # every column: beats version 1
-    state = json.loads(
-        run_in_project(served.project, [INSPECT], capture=True).stdout.strip().splitlines()[-1]
-    )
-    staged = state["staged_version"]
+    staged = inspect(served.project)["staged_version"]
     assert staged > 1
     assert "replaced version 1" in served.serving("serve")
     served.refresh_url()
     rows = probe(served.project)["rows"][:3]
     assert served.post("/invoke", rows).json()["outputs"]["model_version"] == staged
     assert f"serves version {staged}" in served.serving("status")
-
-
-def test_a_dead_service_is_brought_back_and_stop_frees_the_port(served: Served) -> None:
-    os.kill(served.service_pid(), signal.SIGKILL)
-    time.sleep(1)
-    assert "does not answer" in served.serving("status")
-    assert "restarted" in served.serving("serve")
-    served.refresh_url()
-    assert served.post("/predict", probe(served.project)["rows"][:1]).status_code == 200
-    assert "Stopped and removed" in served.serving("stop")
-    with pytest.raises(httpx.HTTPError):
-        httpx.get(f"{served.url}/health", timeout=3)
 
 
 def test_auth_key_from_a_zenml_secret(served: Served) -> None:
@@ -272,6 +251,7 @@ def test_auth_key_from_a_zenml_secret(served: Served) -> None:
     (project / "configs/stack.local.yaml").write_text(yaml.safe_dump(local))
     setup_stack(project)
     output = served.serving("serve")
+    assert "redeployed: its code or settings changed" in output  # same version, new key
     served.refresh_url()
     assert AUTH_KEY not in output
     rows = probe(project)["rows"][:2]
@@ -284,6 +264,7 @@ def test_auth_key_from_a_zenml_secret(served: Served) -> None:
     right = {"Authorization": f"Bearer {AUTH_KEY}"}
     assert served.post("/invoke", rows, headers=right).status_code == 200
     assert served.post("/predict", rows, headers=right).status_code == 200
+    served.headers = right
     tracked = subprocess.run(
         ["grep", "-rlF", AUTH_KEY, ".", "--exclude-dir=.zenml-home"],
         cwd=project,
@@ -291,3 +272,15 @@ def test_auth_key_from_a_zenml_secret(served: Served) -> None:
         text=True,
     ).stdout.split()
     assert tracked == [], f"the auth key landed in {tracked}"
+
+
+def test_a_dead_service_is_brought_back_and_stop_frees_the_port(served: Served) -> None:
+    os.kill(served.service_pid(), signal.SIGKILL)
+    time.sleep(1)
+    assert "does not answer" in served.serving("status")
+    assert "restarted" in served.serving("serve")
+    served.refresh_url()
+    assert served.post("/predict", probe(served.project)["rows"][:1]).status_code == 200
+    assert "Stopped and removed" in served.serving("stop")
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(f"{served.url}/health", timeout=3)

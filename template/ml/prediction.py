@@ -96,13 +96,13 @@ def numeric_gaps_as_floats(frame: pd.DataFrame, contract: dict[str, Any]) -> pd.
 def records_to_frame(rows: Sequence[Any]) -> pd.DataFrame:
     """Return JSON records, one mapping of column to value per row, as a data frame.
 
-    Nulls become NaN, as they would be when read from a file. Raises a
-    ContractViolation when a row is not a mapping.
+    Nulls stay as pandas reads them (NaN in numeric columns, None in text columns,
+    which `predict` treats alike). Raises a ContractViolation when a row is not a
+    mapping.
     """
     for position, row in enumerate(rows):
         if not isinstance(row, dict):
             raise ContractViolation(
                 f"Row {position} is a {type(row).__name__}, not an object of column values."
             )
-    frame = pd.DataFrame.from_records(list(rows))
-    return frame.fillna(np.nan) if len(frame) else frame
+    return pd.DataFrame.from_records(list(rows))

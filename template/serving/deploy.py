@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,7 +11,10 @@ from typing import Any
 
 import yaml
 
-CONFIG_FILE = Path(__file__).resolve().parent.parent / "configs" / "serving.yaml"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_FILE = PROJECT_ROOT / "configs" / "serving.yaml"
+# The code a deployment runs: a change to any of it is deployed again.
+SERVED_PACKAGES = ("ml", "materializers", "pipelines", "serving", "steps")
 HEALTH_TIMEOUT_SECONDS = 3
 
 logger = logging.getLogger(__name__)
@@ -100,6 +105,44 @@ def served_version(deployment: Any) -> int | None:
     return int(version) if version is not None else None
 
 
+def served_fingerprint(deployment: Any) -> str | None:
+    """Return the fingerprint a deployment was made with, if it has one."""
+    snapshot = deployment.snapshot
+    if snapshot is None:
+        return None
+    return snapshot.pipeline_configuration.extra.get("serving_fingerprint")
+
+
+def fingerprint(config: ServingConfig, deployer: Any) -> str:
+    """Return a digest of what a deployment is made from, besides the model version.
+
+    It covers the serving settings, the deployer component's stored configuration
+    (secret references, not their values) and the served code, so that a changed port,
+    body limit or prediction function is deployed again rather than kept.
+    """
+    digest = hashlib.sha256()
+    digest.update(json.dumps(config.__dict__, sort_keys=True).encode())
+    digest.update(str(deployer.id).encode())
+    digest.update(json.dumps(deployer.configuration, sort_keys=True, default=str).encode())
+    for package in SERVED_PACKAGES:
+        for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
+            digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def auth_key_changed(deployment: Any, deployer_config: Any) -> bool:
+    """Return whether the deployer's auth key differs from the deployment's.
+
+    The key is compared directly: its secret may have a new value under the same name.
+    A generated key, which the deployer picks anew, counts as unchanged.
+    """
+    configured = deployer_config.auth_key or None
+    if configured is None and deployer_config.generate_auth_key:
+        return False
+    return (deployment.auth_key or None) != configured
+
+
 def deployment_settings(config: ServingConfig) -> Any:
     """Return ZenML's deployment settings: our endpoints, our service, no /submit."""
     from zenml.config import (
@@ -130,12 +173,14 @@ def deployment_settings(config: ServingConfig) -> Any:
 def serve(config: ServingConfig) -> ServingState:
     """Make the deployment serve the staged version; keep it untouched when it already does.
 
-    A deployment of the staged version that answers /health is left alone (ZenML
-    restarts a service on every provision); one that does not answer is started again;
-    any other version is replaced. Raises an error naming the fix when no version holds
+    A deployment of the staged version, made from the same code and settings, that
+    answers /health is left alone (ZenML restarts a service on every provision); one
+    that does not answer is started again; any other version, code, settings or auth
+    key is deployed again. Raises an error naming the fix when no version holds
     the stage.
     """
     from zenml.client import Client
+    from zenml.enums import StackComponentType
 
     client = Client()
     if client.active_stack.deployer is None:
@@ -149,15 +194,21 @@ def serve(config: ServingConfig) -> ServingState:
             f"No version of '{config.model_name}' holds the stage '{config.stage}': run "
             "`python run.py` to train and promote one first."
         ) from None
+    deployer = client.active_stack_model.components[StackComponentType.DEPLOYER][0]
+    wanted = fingerprint(config, deployer)
     current = find_deployment(config.deployment_name)
-    if current is not None and served_version(current) == staged.number:
-        if is_healthy(current.url):
-            return ServingState(staged.number, current.url, True, "unchanged")
-        action = "restarted: it did not answer /health"
-    elif current is not None:
-        action = f"replaced version {served_version(current)}"
-    else:
+    if current is None:
         action = "deployed"
+    elif served_version(current) != staged.number:
+        action = f"replaced version {served_version(current)}"
+    elif served_fingerprint(current) != wanted or auth_key_changed(
+        current, client.active_stack.deployer.config
+    ):
+        action = "redeployed: its code or settings changed"
+    elif is_healthy(current.url):
+        return ServingState(staged.number, current.url, True, "unchanged")
+    else:
+        action = "restarted: it did not answer /health"
     from pipelines.online_inference import online_inference
     from serving.state import load_served_model
 
@@ -165,6 +216,7 @@ def serve(config: ServingConfig) -> ServingState:
         on_init=load_served_model,
         on_init_kwargs={"model_name": config.model_name, "model_version": staged.number},
         settings={"deployment": deployment_settings(config)},
+        extra={"serving_fingerprint": wanted},
     ).deploy(deployment_name=config.deployment_name, timeout=config.deploy_timeout)
     return ServingState(staged.number, deployment.url, is_healthy(deployment.url), action)
 

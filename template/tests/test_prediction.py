@@ -1,0 +1,68 @@
+"""The one prediction path that batch inference and the online service share."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from ml.contract import ContractViolation, build_contract
+from ml.prediction import ServedModel, predict, records_to_frame
+from ml.preprocessing import fit_and_transform
+
+
+@pytest.fixture
+def served(mixed_frame: pd.DataFrame) -> ServedModel:
+    labelled = mixed_frame.assign(target=np.where(mixed_frame["target"] == 1, "yes", "no"))
+    features, _, preprocessor = fit_and_transform(labelled, labelled, "target", normalize=True)
+    model = LogisticRegression().fit(features.drop(columns=["target"]), features["target"])
+    contract = build_contract(labelled, "target", "classification")
+    return ServedModel(version=3, contract=contract, preprocess_pipeline=preprocessor, model=model)
+
+
+def as_records(frame: pd.DataFrame) -> list[dict]:
+    """Return rows as a JSON client sends them: gaps as null."""
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def test_labels_and_probabilities_come_in_row_order_and_the_users_labels(
+    mixed_frame: pd.DataFrame, served: ServedModel
+) -> None:
+    rows = mixed_frame.drop(columns=["target"]).iloc[::-1]
+    result = predict(rows, served)
+    assert set(result.labels) == {"yes", "no"}
+    assert list(result.probabilities.columns) == ["no", "yes"]
+    assert list(result.probabilities.index) == list(rows.index)
+    expected = np.where(result.probabilities["yes"] > 0.5, "yes", "no")
+    assert list(result.labels) == list(expected)
+    outputs = result.as_outputs(served.version)
+    assert outputs["model_version"] == 3 and outputs["warnings"] == []
+    assert outputs["predictions"] == list(result.labels)
+    assert predict(rows, served, with_probabilities=False).probabilities is None
+
+
+def test_json_records_with_nulls_predict_as_the_file_rows_do(
+    mixed_frame: pd.DataFrame, served: ServedModel
+) -> None:
+    rows = mixed_frame.drop(columns=["target"])
+    from_file = predict(rows, served).labels
+    from_json = predict(records_to_frame(as_records(rows)), served).labels
+    assert list(from_json) == list(from_file)
+    only_gaps = records_to_frame(as_records(rows.assign(noise=np.nan)))
+    assert only_gaps["noise"].isna().all()
+    assert len(predict(only_gaps, served).labels) == len(rows)
+
+
+def test_the_target_column_is_ignored_and_extra_columns_warned_about(
+    mixed_frame: pd.DataFrame, served: ServedModel
+) -> None:
+    result = predict(mixed_frame.assign(shoe_size=42), served)
+    assert result.warnings == ["Dropped columns the model was not trained on: shoe_size."]
+
+
+def test_rows_that_break_the_contract_are_refused_with_the_column_named(
+    mixed_frame: pd.DataFrame, served: ServedModel
+) -> None:
+    with pytest.raises(ContractViolation, match="lacks columns the model was trained on: colour"):
+        predict(mixed_frame.drop(columns=["colour"]), served)
+    with pytest.raises(ContractViolation, match="Row 1 is a list"):
+        records_to_frame([{"signal": 1.0}, [1.0]])
