@@ -2,19 +2,27 @@
 
 Same data, hold-out, split, preprocessing, search settings, final fit and predictions as
 the default training and batch inference pipelines, without ZenML, MLflow or Evidently.
-Run it from inside a rendered project.
+Run it from inside a rendered project; with --train-only, it stops after the test score.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import yaml
 
-from ml.data import load_dataset, split_inference_holdout, split_train_test
+from ml.data import load_dataset, read_table, split_inference_holdout, split_train_test
 from ml.metrics import get_metric
-from ml.preprocessing import fit_and_transform, transform
-from ml.search import search_family, select_best, train_candidate
+from ml.preprocessing import build_preprocessor, fit_and_transform, transform
+from ml.roles import infer_roles
+from ml.search import (
+    sample_for_search,
+    search_family,
+    select_best,
+    too_many_rows,
+    train_candidate,
+)
 
 
 def main() -> None:
@@ -22,21 +30,37 @@ def main() -> None:
     p = yaml.safe_load(Path("configs/training.yaml").read_text())["parameters"]
     target = p["target_column"]
     frame = load_dataset(p["dataset"], p["dataset_path"], target)
-    rows, held_out = split_inference_holdout(frame, p["inference_share"], p["random_state"])
+    if p["inference_data_path"]:  # as training does: every labelled row trains
+        rows, held_out = frame, read_table(p["inference_data_path"], "inference_data_path")
+    else:
+        rows, held_out = split_inference_holdout(frame, p["inference_share"], p["random_state"])
     train, test = split_train_test(
         rows, target, p["test_size"], p["random_state"], p["task_type"] == "classification"
     )
-    features_trn, features_tst, preprocessor = fit_and_transform(
-        train, test, target, p["normalize"], p["drop_columns"]
+    features = train.drop(columns=[target])
+    classes = train[target].nunique() if p["task_type"] == "classification" else 0
+    preprocessor = build_preprocessor(
+        features,
+        infer_roles(features, p["column_roles"]),
+        p["normalize"],
+        p["max_features"],
+        target_classes=classes,
+        random_state=p["random_state"],
+        drop_columns=p["drop_columns"],
     )
+    features_trn, features_tst, preprocessor = fit_and_transform(train, test, target, preprocessor)
     x_trn, y_trn = features_trn.drop(columns=[target]), features_trn[target]
+    x_search, y_search = sample_for_search(
+        features, train[target], p["search_max_rows"], p["task_type"], p["random_state"]
+    )
     metric = get_metric(p["metric"])
     results = [
         search_family(
             family,
             spec,
-            x_trn,
-            y_trn,
+            x_search,
+            y_search,
+            preprocessor,
             metric,
             p["search_strategy"],
             p["search_iterations"],
@@ -44,10 +68,14 @@ def main() -> None:
             p["random_state"],
         )
         for family, spec in p["model_families"].items()
+        if too_many_rows(family, spec, len(train)) is None
     ]
     model = train_candidate(select_best(results, metric), x_trn, y_trn, p["random_state"])
     score = metric.score(model, features_tst.drop(columns=[target]), features_tst[target])
-    predictions = model.predict(transform(preprocessor, held_out.drop(columns=[target]), target))
+    if "--train-only" in sys.argv:
+        print(f"test {metric.name}: {score:.4f}")
+        return
+    predictions = model.predict(transform(preprocessor, held_out, target))
     print(f"test {metric.name}: {score:.4f}; {len(predictions)} predictions")
 
 

@@ -101,7 +101,8 @@ def inspect(project: Path) -> dict:
 
 def probe(project: Path) -> dict:
     """Return the last batch run's raw rows and predictions, and MLflow pyfunc's answers."""
-    result = run_in_project(project, [PROBE], capture=True)
+    result = run_in_project(project, [PROBE], capture=True, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

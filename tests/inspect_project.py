@@ -41,6 +41,7 @@ def main() -> None:
             "evaluation": version.run_metadata.get("evaluation"),
             "data_contract": version.run_metadata.get("data_contract"),
             "model_selection": version.run_metadata.get("model_selection"),
+            "preprocessing": version.run_metadata.get("preprocessing"),
             "mlflow": model.run_metadata.get("mlflow") if model else None,
         }
         for version in client.list_model_versions(name, sort_by="asc:number", size=100).items

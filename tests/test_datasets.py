@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from real_table import make_table
 
 from conftest import assert_all_pipelines_completed, deployed_url, inspect, probe, run
 
@@ -190,3 +191,63 @@ def test_own_regression_file(running_project) -> None:
         assert outputs["predictions"] == pytest.approx(seen["batch"], rel=1e-9)
         assert outputs["probabilities"] is None
     assert seen["pyfunc"] == pytest.approx(seen["batch"], rel=1e-9)
+
+
+@pytest.mark.slow
+def test_a_real_table_gets_roles_a_bounded_width_and_a_sampled_search(running_project) -> None:
+    project = running_project(
+        dataset="custom",
+        dataset_path="data/flights.parquet",
+        target_column="late",
+        task_type="classification",
+        promotion_metric="accuracy",
+        model_families=["hist_gradient_boosting", "svm"],
+        inference_data_path="data/new_flights.csv",
+    )
+    (project / "data").mkdir()
+    make_table(3000, seed=0, task_type="classification").to_parquet(
+        project / "data" / "flights.parquet"
+    )
+    new_rows = make_table(200, seed=7, task_type="classification").drop(columns=["late"])
+    new_rows.loc[:4, "departed_at"] = "not a date"
+    new_rows.loc[5:7, "carrier"] = "ZZ"  # a carrier training never saw
+    new_rows.to_csv(project / "data" / "new_flights.csv", index=False)
+    training = yaml.safe_load((project / "configs" / "training.yaml").read_text())
+    training["parameters"]["model_families"]["svm"]["max_training_rows"] = 1000
+    training["parameters"].update(
+        column_roles={"seats": "high_cardinality"}, max_features=20, search_max_rows=500
+    )
+    (project / "configs" / "training.yaml").write_text(yaml.safe_dump(training, sort_keys=False))
+
+    output = run(project)
+    assert "Skipping a family: 'svm' is limited to 1,000 training rows" in output
+    assert "Searching hist_gradient_boosting on 500 of" in output
+    assert "Leaving out columns that cannot be features as they are: order_id" in output
+    assert "Column 'departed_at': 5 of 200 rows hold values that do not read as dates" in output
+    assert "Column 'carrier': 3 of 200 rows hold categories training never saw" in output
+    state = inspect(project)
+    assert_all_pipelines_completed(state, training_runs=1)
+    assert state["predictions"] == 200
+    version = state["versions"][0]
+    roles = {name: spec["role"] for name, spec in version["data_contract"]["columns"].items()}
+    assert roles == {
+        "departed_at": "datetime",
+        "route": "high_cardinality",
+        "carrier": "categorical",
+        "origin": "categorical",
+        "order_id": "identifier",
+        "remark": "text",
+        "distance": "numeric",
+        "departure_delay": "numeric",
+        "seats": "high_cardinality",
+    }
+    assert version["preprocessing"]["feature_columns"] <= 20
+    selection = version["model_selection"]
+    assert selection["search_rows"] == 500
+    assert selection["best"] == "hist_gradient_boosting" and list(selection["skipped"]) == ["svm"]
+    assert version["evaluation"]["test"] > 0.8
+
+    training["parameters"]["column_roles"] = {"remark": "ordinal"}
+    (project / "configs" / "training.yaml").write_text(yaml.safe_dump(training, sort_keys=False))
+    output = run(project, "--only-training", check=False)
+    assert "column_roles gives 'remark' the role 'ordinal': use one of numeric," in output

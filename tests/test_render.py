@@ -38,6 +38,7 @@ PROJECT_FILES = {
     "ml/preprocessing.py",
     "ml/promotion.py",
     "ml/quality.py",
+    "ml/roles.py",
     "ml/search.py",
     "pipelines/__init__.py",
     "pipelines/batch_inference.py",
@@ -87,8 +88,10 @@ PROJECT_FILES = {
     "tests/test_drift.py",
     "tests/test_materializer.py",
     "tests/test_metrics.py",
+    "tests/test_prediction.py",
     "tests/test_preprocessing.py",
     "tests/test_promotion.py",
+    "tests/test_roles.py",
     "tests/test_search.py",
 }
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import logging
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
-
-logger = logging.getLogger(__name__)
 
 MAX_RECORDED_CATEGORIES = 50
 
@@ -25,13 +23,29 @@ def fingerprint(frame: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
-def build_contract(frame: pd.DataFrame, target_column: str, task_type: str) -> dict[str, Any]:
-    """Describe the training rows: columns, types, categories, classes, size, content."""
+def build_contract(
+    frame: pd.DataFrame,
+    target_column: str,
+    task_type: str,
+    roles: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Describe the training rows: columns, types, roles, categories, classes, size, content.
+
+    `roles` (ml/roles.py) says how preprocessing treats each column. The first
+    categories of categorical columns are recorded for people to read; the values of
+    identifiers, free text and dates are not.
+    """
     features = frame.drop(columns=[target_column])
     columns = {}
     for name, column in features.items():
         entry: dict[str, Any] = {"kind": column_kind(column), "dtype": str(column.dtype)}
-        if entry["kind"] == "categorical":
+        if roles is not None:
+            entry["role"] = roles[str(name)]
+        if entry["kind"] == "categorical" and entry.get("role") in (
+            None,
+            "categorical",
+            "high_cardinality",
+        ):
             values = sorted(map(str, column.dropna().unique()))
             entry["categories"] = values[:MAX_RECORDED_CATEGORIES]
         columns[str(name)] = entry
@@ -84,5 +98,4 @@ def enforce_contract(
     warnings = []
     if extra:
         warnings.append("Dropped columns the model was not trained on: " + ", ".join(extra) + ".")
-        logger.warning(warnings[-1])
     return frame[list(expected)], warnings

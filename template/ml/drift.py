@@ -2,17 +2,57 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from ml.contract import column_kind
 
+MAX_COMPARED_LEVELS = 20
+STATISTICAL_TEST_ROWS = 1_000
+P_VALUE_TESTS = {"ks", "chisquare", "z", "t_test", "mannw", "anderson", "fisher_exact", "g_test"}
+OTHER_LEVEL = "(other levels)"
+
+
+def drifting_columns(contract: dict[str, Any]) -> dict[str, str]:
+    """Return the columns whose drift means something, with their roles.
+
+    Identifiers and free text are not features and hold new values in every batch, and
+    a date column moves forward by nature: none of them is compared.
+    """
+    return {
+        name: spec.get("role", "")
+        for name, spec in contract["columns"].items()
+        if spec.get("role") not in ("identifier", "text", "datetime")
+    }
+
+
+def lump_rare_levels(reference: pd.Series, current: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Return both columns with levels outside the reference's most frequent as one.
+
+    A test over thousands of sparse levels flags drift between two samples of the same
+    data; over the frequent levels and "the rest" it flags what changed.
+    """
+    frequent = reference.value_counts().index[:MAX_COMPARED_LEVELS]
+
+    def lump(column: pd.Series) -> pd.Series:
+        text = column.astype(str).where(column.notna())
+        return text.where(column.isna() | column.isin(frequent), OTHER_LEVEL)
+
+    return lump(reference), lump(current)
+
 
 def build_drift_report(
-    reference: pd.DataFrame, current: pd.DataFrame, sample_rows: int, random_state: int = 0
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    sample_rows: int,
+    random_state: int = 0,
+    roles: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], str]:
-    """Compare `current` with `reference` column by column.
+    """Compare `current` with `reference` column by column (only those in `roles`, if given).
+
+    High-cardinality columns are compared on their frequent levels (lump_rare_levels).
 
     Frames longer than `sample_rows` are compared on a seeded sample of that size.
     Returns a summary (share and names of drifted columns, share of missing values
@@ -22,9 +62,18 @@ def build_drift_report(
     from evidently.metrics import DatasetMissingValueCount
     from evidently.presets import DataDriftPreset
 
-    columns = [column for column in reference.columns if column in current.columns]
+    columns = [
+        column
+        for column in reference.columns
+        if column in current.columns and (roles is None or column in roles)
+    ]
     reference = _sample(reference[columns], sample_rows, random_state)
     current = _sample(current[columns], sample_rows, random_state)
+    for column, role in (roles or {}).items():
+        if role == "high_cardinality" and column in columns:
+            lumped_reference, lumped_current = lump_rare_levels(reference[column], current[column])
+            reference = reference.assign(**{column: lumped_reference})
+            current = current.assign(**{column: lumped_current})
     numerical = [column for column in columns if column_kind(reference[column]) == "numeric"]
     definition = DataDefinition(
         numerical_columns=numerical,
@@ -32,7 +81,14 @@ def build_drift_report(
     )
     # The drift preset and the missing-value count are what the gates need; Evidently's
     # full data summary triples the report's time for figures nothing reads.
-    snapshot = Report([DataDriftPreset(), DatasetMissingValueCount()]).run(
+    # Evidently picks its tests by the reference's size: past 1,000 rows, distances with a
+    # fixed threshold, which a small batch of new rows crosses by chance alone. Below that
+    # size on either side, statistical tests weigh the sample size.
+    if min(len(reference), len(current)) <= STATISTICAL_TEST_ROWS:
+        preset = DataDriftPreset(num_method="ks", cat_method="chisquare")
+    else:
+        preset = DataDriftPreset()
+    snapshot = Report([preset, DatasetMissingValueCount()]).run(
         Dataset.from_pandas(current, data_definition=definition),
         Dataset.from_pandas(reference, data_definition=definition),
     )
@@ -62,8 +118,11 @@ def _is_drifted(result: dict[str, Any]) -> bool:
     value = float(result["value"])
     if threshold is None:
         return False
-    # P-value methods flag drift below the threshold, distance methods above it.
-    return value < threshold if "p_value" in str(config.get("method", "")) else value >= threshold
+    # P-value methods flag drift below the threshold, distance methods above it. Evidently
+    # names an automatically chosen test "K-S p_value", and a requested one "ks".
+    method = str(config.get("method", ""))
+    p_value = "p_value" in method or method in P_VALUE_TESTS
+    return value < threshold if p_value else value >= threshold
 
 
 def _sample(frame: pd.DataFrame, rows: int, random_state: int) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ml.contract import ContractViolation, enforce_contract
-from ml.preprocessing import gaps_as_nan
+from ml.preprocessing import inference_warnings
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,9 @@ def predict(rows: pd.DataFrame, served: ServedModel, with_probabilities: bool = 
     checked, warnings = enforce_contract(
         rows.drop(columns=[target], errors="ignore"), served.contract
     )
-    features = served.preprocess_pipeline.transform(
-        gaps_as_nan(numeric_gaps_as_floats(checked, served.contract))
-    )
+    checked = numeric_gaps_as_floats(checked, served.contract)
+    warnings += inference_warnings(served.preprocess_pipeline, checked)
+    features = served.preprocess_pipeline.transform(checked)
     labels = served.model.predict(features)
     probabilities = None
     if (

@@ -70,35 +70,84 @@ def search_space(
     return parsed
 
 
+def sample_for_search(
+    features: pd.DataFrame,
+    target: pd.Series,
+    max_rows: int,
+    task_type: str,
+    random_state: int,
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Return at most `max_rows` rows, stratified by class or by target decile.
+
+    Cross-validated search costs folds x draws fits, so on large data it runs on a
+    sample; the chosen candidate is then fitted on every training row.
+    """
+    if len(features) <= max_rows:
+        return features, target
+    from sklearn.model_selection import train_test_split
+
+    if task_type == "classification":
+        strata = target if target.value_counts().min() >= 2 else None
+    else:
+        strata = pd.qcut(target.rank(method="first"), q=10, labels=False)
+    sample, _, sample_target, _ = train_test_split(
+        features, target, train_size=max_rows, stratify=strata, random_state=random_state
+    )
+    return sample, sample_target
+
+
+def too_many_rows(family: str, spec: Mapping[str, Any], rows: int) -> str | None:
+    """Return why the family cannot train on `rows` rows in reasonable time, or None.
+
+    A family's `max_training_rows` (for example SVMs and k-nearest neighbours, whose
+    cost grows with the square of the rows or with every prediction) sets its limit.
+    """
+    limit = spec.get("max_training_rows")
+    if limit is None or rows <= limit:
+        return None
+    return (
+        f"'{family}' is limited to {limit:,} training rows (max_training_rows in "
+        f"configs/training.yaml) and the data has {rows:,}"
+    )
+
+
 def search_family(
     family: str,
     spec: Mapping[str, Any],
     features: pd.DataFrame,
     target: pd.Series,
+    preprocessor: Any,
     metric: Metric,
     strategy: str,
     iterations: int,
     cv_folds: int,
     random_state: int,
 ) -> dict[str, Any]:
-    """Search the family's parameter space by cross-validation on training data.
+    """Search the family's parameter space by cross-validation on raw training rows.
 
-    Returns the family's name, estimator path, best parameters (defaults included)
-    and its mean cross-validated score in the metric's own units.
+    Each fold fits a fresh copy of `preprocessor` before the estimator, so that nothing
+    learnt from a fold's held-out rows (a median, a target encoding) reaches its
+    training. Returns the family's name, estimator path, best parameters (defaults
+    included) and mean cross-validated score in the metric's own units.
     """
+    from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV, ParameterGrid, RandomizedSearchCV
+    from sklearn.pipeline import Pipeline
 
     defaults = dict(spec.get("defaults") or {})
     space = search_space(family, spec.get("search_space") or {}, strategy)
     estimator = build_estimator(spec["estimator"], defaults, random_state)
     metric.check_estimator(estimator)
-    common = {"scoring": metric.scorer, "cv": cv_folds, "error_score": "raise"}
+    pipeline = Pipeline([("preprocess", clone(preprocessor)), ("model", estimator)])
+    space = {f"model__{name}": values for name, values in space.items()}
+    # No refit: the chosen candidate is fitted on every training row by the trainer.
+    common = {"scoring": metric.scorer, "cv": cv_folds, "error_score": "raise", "refit": False}
     if strategy == "grid":
-        search = GridSearchCV(estimator, space, **common)
+        search = GridSearchCV(pipeline, space, **common)
     elif strategy == "random":
         finite = all(isinstance(values, list) for values in space.values())
         search = RandomizedSearchCV(
-            estimator,
+            pipeline,
             space,
             n_iter=min(iterations, len(ParameterGrid(space))) if finite else iterations,
             random_state=random_state,
@@ -107,12 +156,14 @@ def search_family(
     else:
         raise ValueError(f"Unknown search strategy '{strategy}': use 'random' or 'grid'.")
     search.fit(features, target)
+    best = {name.removeprefix("model__"): value for name, value in search.best_params_.items()}
     return {
         "family": family,
         "estimator": spec["estimator"],
-        "params": {**defaults, **to_builtin(search.best_params_)},
+        "params": {**defaults, **to_builtin(best)},
         "cv_score": metric.from_scorer_value(search.best_score_),
         "metric": metric.name,
+        "search_rows": len(features),
     }
 
 
@@ -131,15 +182,31 @@ def default_candidate(family: str, spec: Mapping[str, Any], metric: Metric) -> d
         "params": dict(spec.get("defaults") or {}),
         "cv_score": None,
         "metric": metric.name,
+        "max_training_rows": spec.get("max_training_rows"),
     }
 
 
+def skipped(family: str, reason: str, metric: Metric) -> dict[str, Any]:
+    """Describe a family that was not searched, and why."""
+    return {"family": family, "skipped": reason, "cv_score": None, "metric": metric.name}
+
+
 def select_best(candidates: Sequence[Mapping[str, Any]], metric: Metric) -> dict[str, Any]:
-    """Return the candidate with the best cross-validated score for `metric`."""
-    if not candidates:
-        raise ValueError("No model family was searched: configure at least one family.")
-    best = candidates[0]
-    for candidate in candidates[1:]:
+    """Return the searched candidate with the best cross-validated score for `metric`.
+
+    Raises a ValueError naming every family and why it was skipped when none was
+    searched.
+    """
+    searched = [candidate for candidate in candidates if not candidate.get("skipped")]
+    if not searched:
+        reasons = "; ".join(candidate["skipped"] for candidate in candidates)
+        raise ValueError(
+            f"No model family could be searched: {reasons or 'none is configured'}. Add a "
+            "family that scales, such as hist_gradient_boosting, under model_families in "
+            "configs/training.yaml."
+        )
+    best = searched[0]
+    for candidate in searched[1:]:
         if metric.improvement(candidate["cv_score"], best["cv_score"]) > 0:
             best = candidate
     return dict(best)

@@ -42,6 +42,7 @@ def batch_inference(
         details, _ = drift_report(
             reference=model.get_artifact("dataset_trn"),
             current=dataset_inf,
+            preprocess_pipeline=preprocess_pipeline,
             target_column=target_column,
             sample_rows=drift_sample_rows,
         )

@@ -26,12 +26,15 @@ def training(
     test_size: float,
     normalize: bool,
     drop_columns: list[str],
+    column_roles: dict[str, str],
+    max_features: int,
     metric: str,
     model_families: dict[str, dict[str, Any]],
     hp_tuning: bool,
     search_strategy: str,
     search_iterations: int,
     cv_folds: int,
+    search_max_rows: int,
     search_resources: dict[str, Any],
     train_threshold: float | None,
     test_threshold: float | None,
@@ -43,6 +46,11 @@ def training(
 ) -> None:
     """Train a model version, gate it on quality, and promote it if it earns the stage."""
     scoring = get_metric(metric, task_type)
+    if max_features < 1 or search_max_rows < 2 * cv_folds:
+        raise ValueError(
+            f"configs/training.yaml: max_features must be at least 1 (it is {max_features}) "
+            f"and search_max_rows at least twice cv_folds (it is {search_max_rows})."
+        )
     if not model_families:
         raise ValueError(
             "No model family is configured: add one under `model_families` in "
@@ -71,6 +79,9 @@ def training(
         task_type=task_type,
         normalize=normalize,
         drop_columns=drop_columns,
+        column_roles=column_roles,
+        max_features=max_features,
+        random_state=random_state,
     )
     if hp_tuning:
         search = hp_tuning_single_search
@@ -78,14 +89,17 @@ def training(
             search = search.with_options(settings={"resources": search_resources})
         search_results = [
             search(
-                features_trn=features_trn,
+                dataset_trn=dataset_trn,
+                preprocess_pipeline=preprocess_pipeline,
                 target_column=target_column,
+                task_type=task_type,
                 family=family,
                 spec=spec,
                 metric=metric,
                 strategy=search_strategy,
                 iterations=search_iterations,
                 cv_folds=cv_folds,
+                search_max_rows=search_max_rows,
                 random_state=random_state,
                 id=f"hp_tuning_search_{family}",
             )

@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from ml.metrics import get_metric
+from ml.roles import ROLES
 from ml.search import build_estimator, search_space
 
 TRAINING = yaml.safe_load(
@@ -25,3 +26,9 @@ def test_each_family_builds_and_its_space_parses(family: str) -> None:
     metric.check_estimator(estimator)
     space = search_space(family, spec.get("search_space") or {}, TRAINING["search_strategy"])
     assert set(space) <= set(estimator.get_params())
+
+
+def test_column_roles_and_bounds_are_usable() -> None:
+    assert set(TRAINING["column_roles"].values()) <= set(ROLES)
+    assert TRAINING["max_features"] >= 1
+    assert TRAINING["search_max_rows"] >= 2 * TRAINING["cv_folds"]

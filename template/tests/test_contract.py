@@ -35,13 +35,12 @@ def test_matching_rows_come_back_in_training_order(
 
 
 def test_extra_columns_are_dropped_with_a_warning(
-    mixed_frame: pd.DataFrame, contract: dict, caplog: pytest.LogCaptureFixture
+    mixed_frame: pd.DataFrame, contract: dict
 ) -> None:
     new = mixed_frame.drop(columns=["target"]).assign(shoe_size=42)
     checked, warnings = enforce_contract(new, contract)
     assert "shoe_size" not in checked.columns
     assert warnings == ["Dropped columns the model was not trained on: shoe_size."]
-    assert warnings[0] in caplog.text
 
 
 def test_missing_columns_are_named(mixed_frame: pd.DataFrame, contract: dict) -> None:

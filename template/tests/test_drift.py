@@ -31,3 +31,42 @@ def test_long_frames_are_compared_on_a_sample(mixed_frame: pd.DataFrame) -> None
     reference = mixed_frame.drop(columns=["target"])
     summary, _ = build_drift_report(reference, reference, sample_rows=50)
     assert summary["rows_compared"] == 50
+
+
+def test_only_feature_roles_are_compared_and_many_levels_are_lumped() -> None:
+    rng = np.random.default_rng(0)
+
+    def rows(seed: int, size: int = 4000) -> pd.DataFrame:
+        draw = np.random.default_rng(seed)
+        return pd.DataFrame(
+            {
+                "code": [f"K{level}" for level in draw.zipf(1.3, size) % 3000],
+                "order_id": [f"O-{seed}-{number}" for number in range(size)],
+            }
+        )
+
+    roles = {"code": "high_cardinality"}
+    summary, _ = build_drift_report(rows(1), rows(2), sample_rows=4000, roles=roles)
+    assert summary["columns"] == 1 and summary["drifted_columns"] == []
+    shifted = rows(2).assign(code=rng.choice(["K1", "K7"], 4000))
+    summary, _ = build_drift_report(rows(1), shifted, sample_rows=4000, roles=roles)
+    assert summary["drifted_columns"] == ["code"]
+
+
+def test_a_small_batch_of_the_same_data_is_weighed_by_its_size() -> None:
+    def rows(seed: int, size: int) -> pd.DataFrame:
+        draw = np.random.default_rng(seed)
+        return pd.DataFrame(
+            {
+                "amount": draw.uniform(100, 3000, size),
+                "delay": draw.gamma(1.2, 12, size),
+                "carrier": draw.choice([f"C{number}" for number in range(16)], size),
+            }
+        )
+
+    summary, _ = build_drift_report(rows(0, 3000), rows(1, 150), sample_rows=20000)
+    assert summary["drifted_columns"] == []
+    shifted = rows(1, 150).assign(amount=lambda frame: frame["amount"] * 2)
+    summary, _ = build_drift_report(rows(0, 3000), shifted, sample_rows=20000)
+    assert summary["drifted_columns"] == ["amount"]
+    assert summary["drifted_share"] == 1 / 3

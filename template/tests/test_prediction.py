@@ -7,13 +7,16 @@ from sklearn.linear_model import LogisticRegression
 
 from ml.contract import ContractViolation, build_contract
 from ml.prediction import ServedModel, predict, records_to_frame
-from ml.preprocessing import fit_and_transform
+from ml.preprocessing import build_preprocessor, fit_and_transform
+from ml.roles import infer_roles
 
 
 @pytest.fixture
 def served(mixed_frame: pd.DataFrame) -> ServedModel:
     labelled = mixed_frame.assign(target=np.where(mixed_frame["target"] == 1, "yes", "no"))
-    features, _, preprocessor = fit_and_transform(labelled, labelled, "target", normalize=True)
+    raw = labelled.drop(columns=["target"])
+    unfitted = build_preprocessor(raw, infer_roles(raw, {}), True, 100, target_classes=2)
+    features, _, preprocessor = fit_and_transform(labelled, labelled, "target", unfitted)
     model = LogisticRegression().fit(features.drop(columns=["target"]), features["target"])
     contract = build_contract(labelled, "target", "classification")
     return ServedModel(version=3, contract=contract, preprocess_pipeline=preprocessor, model=model)

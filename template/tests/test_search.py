@@ -4,7 +4,17 @@ import pandas as pd
 import pytest
 
 from ml.metrics import get_metric
-from ml.search import build_estimator, search_family, search_space, select_best
+from ml.preprocessing import build_preprocessor
+from ml.roles import infer_roles
+from ml.search import (
+    build_estimator,
+    sample_for_search,
+    search_family,
+    search_space,
+    select_best,
+    skipped,
+    too_many_rows,
+)
 
 FAMILIES = {
     "always_majority": {
@@ -19,14 +29,20 @@ FAMILIES = {
 }
 
 
+def preprocessor_for(features: pd.DataFrame):
+    """Return an unfitted preprocessor for these columns, roles inferred."""
+    return build_preprocessor(features, infer_roles(features, {}), True, max_features=100)
+
+
 def search_all(frame: pd.DataFrame, metric_name: str) -> list[dict]:
-    features = frame[["signal", "noise"]].fillna(0)
+    features = frame.drop(columns=["target"])
     return [
         search_family(
             family,
             spec,
             features,
             frame["target"],
+            preprocessor_for(features),
             get_metric(metric_name),
             strategy="grid",
             iterations=2,
@@ -43,6 +59,7 @@ def test_the_family_that_learns_the_signal_wins(mixed_frame: pd.DataFrame) -> No
     assert best["family"] == "logistic_regression"
     assert best["params"]["max_iter"] == 500
     assert best["cv_score"] > 0.9
+    assert best["search_rows"] == len(mixed_frame)
 
 
 def test_selection_respects_lower_is_better_metrics(mixed_frame: pd.DataFrame) -> None:
@@ -59,6 +76,7 @@ def test_random_search_never_asks_for_more_candidates_than_exist(
         FAMILIES["logistic_regression"],
         mixed_frame[["signal"]],
         mixed_frame["target"],
+        preprocessor_for(mixed_frame[["signal"]]),
         get_metric("accuracy"),
         strategy="random",
         iterations=50,
@@ -88,6 +106,7 @@ def test_ranges_are_drawn_in_random_search(mixed_frame: pd.DataFrame) -> None:
         spec,
         mixed_frame[["signal"]],
         mixed_frame["target"],
+        preprocessor_for(mixed_frame[["signal"]]),
         get_metric("accuracy"),
         strategy="random",
         iterations=3,
@@ -120,9 +139,41 @@ def test_a_metric_that_needs_probabilities_refuses_an_estimator_without_them(
             {"estimator": "sklearn.svm.SVC", "search_space": {"C": [1.0]}},
             mixed_frame[["signal"]],
             mixed_frame["target"],
+            preprocessor_for(mixed_frame[["signal"]]),
             get_metric("roc_auc"),
             strategy="grid",
             iterations=1,
             cv_folds=3,
             random_state=0,
         )
+
+
+def test_the_search_sample_is_bounded_and_keeps_the_class_balance(
+    mixed_frame: pd.DataFrame,
+) -> None:
+    features, target = mixed_frame.drop(columns=["target"]), mixed_frame["target"]
+    sample, sample_target = sample_for_search(features, target, 60, "classification", 0)
+    assert len(sample) == len(sample_target) == 60
+    assert abs(sample_target.mean() - target.mean()) <= 1 / 60
+    same, _ = sample_for_search(features, target, 1000, "classification", 0)
+    assert same is features
+    quantity = features["signal"]
+    _, sample_quantity = sample_for_search(features, quantity, 50, "regression", 0)
+    assert len(sample_quantity) == 50
+    assert abs(sample_quantity.median() - quantity.median()) < 0.3
+
+
+def test_families_that_do_not_scale_are_skipped_and_all_skipped_stops(
+    mixed_frame: pd.DataFrame,
+) -> None:
+    svm = {"estimator": "sklearn.svm.SVC", "max_training_rows": 100}
+    reason = too_many_rows("svm", svm, 200)
+    assert "'svm' is limited to 100 training rows" in reason and "has 200" in reason
+    assert too_many_rows("svm", svm, 100) is None
+    assert too_many_rows("logistic_regression", FAMILIES["logistic_regression"], 10**9) is None
+    accuracy = get_metric("accuracy")
+    with pytest.raises(ValueError, match="No model family could be searched: 'svm' is limited"):
+        select_best([skipped("svm", reason, accuracy)], accuracy)
+    searched = search_all(mixed_frame, "accuracy")
+    best = select_best([skipped("svm", reason, accuracy), *searched], accuracy)
+    assert best["family"] == "logistic_regression"

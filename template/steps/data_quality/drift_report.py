@@ -3,22 +3,32 @@
 from typing import Annotated, Any
 
 import pandas as pd
-from zenml import step
+from sklearn.pipeline import Pipeline
+from zenml import get_step_context, step
 from zenml.types import HTMLString
 
 
 @step
 def drift_report(
-    reference: pd.DataFrame, current: pd.DataFrame, target_column: str, sample_rows: int
+    reference: pd.DataFrame,
+    current: pd.DataFrame,
+    preprocess_pipeline: Pipeline,
+    target_column: str,
+    sample_rows: int,
 ) -> tuple[Annotated[dict[str, Any], "drift_summary"], Annotated[HTMLString, "drift_report"]]:
     """Compare the new rows with the training rows, feature by feature.
 
-    Returns the summary that the gate checks and the full report, which the
-    dashboard shows as a visualization.
+    The columns compared are the version's features other than dates (its data
+    contract, on `preprocess_pipeline`, records their roles). Returns the summary that
+    the gate checks and the full report, which the dashboard shows as a visualization.
     """
-    from ml.drift import build_drift_report
+    from ml.drift import build_drift_report, drifting_columns
 
+    contract = get_step_context().inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
     summary, html = build_drift_report(
-        reference.drop(columns=[target_column], errors="ignore"), current, sample_rows
+        reference.drop(columns=[target_column], errors="ignore"),
+        current,
+        sample_rows,
+        roles=drifting_columns(contract),
     )
     return summary, HTMLString(html)

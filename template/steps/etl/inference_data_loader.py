@@ -5,10 +5,13 @@ from typing import Annotated
 import pandas as pd
 from sklearn.pipeline import Pipeline
 from zenml import get_step_context, step
+from zenml.logger import get_logger
 
 from materializers import FastParquetMaterializer
 from ml.contract import enforce_contract
 from ml.data import load_dataset, read_table, split_inference_holdout
+
+logger = get_logger(__name__)
 
 
 @step(output_materializers=FastParquetMaterializer)
@@ -35,5 +38,9 @@ def inference_data_loader(
         labelled = load_dataset(dataset, dataset_path, target_column)
         _, frame = split_inference_holdout(labelled, inference_share, random_state)
     contract = get_step_context().inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
-    checked, _ = enforce_contract(frame.drop(columns=[target_column], errors="ignore"), contract)
+    checked, warnings = enforce_contract(
+        frame.drop(columns=[target_column], errors="ignore"), contract
+    )
+    for warning in warnings:
+        logger.warning(warning)
     return checked

@@ -5,9 +5,13 @@ from typing import Annotated
 import pandas as pd
 from sklearn.pipeline import Pipeline
 from zenml import log_metadata, step
+from zenml.logger import get_logger
 
 from ml.contract import build_contract
-from ml.preprocessing import fit_and_transform
+from ml.preprocessing import build_preprocessor, fit_and_transform
+from ml.roles import infer_roles
+
+logger = get_logger(__name__)
 
 
 @step
@@ -18,6 +22,9 @@ def train_data_preprocessor(
     task_type: str,
     normalize: bool,
     drop_columns: list[str],
+    column_roles: dict[str, str],
+    max_features: int,
+    random_state: int,
 ) -> tuple[
     Annotated[pd.DataFrame, "features_trn"],
     Annotated[pd.DataFrame, "features_tst"],
@@ -25,17 +32,40 @@ def train_data_preprocessor(
 ]:
     """Return both sets transformed and the fitted pipeline that inference reuses.
 
-    The data contract of the training rows is recorded on the pipeline artifact, which
-    inference checks new rows against, and on the model version.
+    Each column's role is inferred from the training rows unless `column_roles` sets
+    it. The data contract of the training rows, roles included, is recorded on the
+    pipeline artifact, which inference checks new rows against, and on the model
+    version.
     """
-    contract = build_contract(dataset_trn, target_column, task_type)
-    log_metadata(metadata={"data_contract": contract}, infer_model=True)
+    features = dataset_trn.drop(columns=[target_column])
+    roles = infer_roles(features, column_roles)
+    contract = build_contract(dataset_trn, target_column, task_type, roles)
+    preprocessor = build_preprocessor(
+        features,
+        roles,
+        normalize,
+        max_features,
+        target_classes=len(contract.get("target_classes", [])),
+        random_state=random_state,
+        drop_columns=drop_columns,
+    )
+    features_trn, features_tst, preprocess_pipeline = fit_and_transform(
+        dataset_trn, dataset_tst, target_column, preprocessor
+    )
+    width = features_trn.shape[1] - 1
+    logger.info(
+        "Column roles: %s; %d feature columns (max_features %d).",
+        ", ".join(f"{name} {role}" for name, role in roles.items()),
+        width,
+        max_features,
+    )
+    preprocessing = {"feature_columns": width, "max_features": max_features}
+    log_metadata(
+        metadata={"data_contract": contract, "preprocessing": preprocessing}, infer_model=True
+    )
     log_metadata(
         metadata={"data_contract": contract},
         artifact_name="preprocess_pipeline",
         infer_artifact=True,
-    )
-    features_trn, features_tst, preprocess_pipeline = fit_and_transform(
-        dataset_trn, dataset_tst, target_column, normalize, drop_columns
     )
     return features_trn, features_tst, preprocess_pipeline

@@ -18,10 +18,25 @@ def hp_tuning_select_best_model(
     """Return the winning family's estimator and parameters, recording every score."""
     best = select_best(search_results, get_metric(metric))
     scores = {result["family"]: result["cv_score"] for result in search_results}
-    logger.info("Cross-validated %s by family: %s; best: %s", metric, scores, best["family"])
+    skipped = {
+        result["family"]: result["skipped"] for result in search_results if "skipped" in result
+    }
+    logger.info(
+        "Cross-validated %s by family, on %d rows: %s; best: %s",
+        metric,
+        best["search_rows"],
+        scores,
+        best["family"],
+    )
     log_metadata(
         metadata={
-            "model_selection": {"metric": metric, "cv_scores": scores, "best": best["family"]}
+            "model_selection": {
+                "metric": metric,
+                "cv_scores": scores,
+                "best": best["family"],
+                "search_rows": best["search_rows"],
+                "skipped": skipped,
+            }
         },
         infer_model=True,
     )

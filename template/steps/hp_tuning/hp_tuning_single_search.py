@@ -3,31 +3,56 @@
 from typing import Annotated, Any
 
 import pandas as pd
+from sklearn.pipeline import Pipeline
 from zenml import step
+from zenml.logger import get_logger
 
 from ml.metrics import get_metric
-from ml.search import search_family
+from ml.search import sample_for_search, search_family, skipped, too_many_rows
+
+logger = get_logger(__name__)
 
 
 @step
 def hp_tuning_single_search(
-    features_trn: pd.DataFrame,
+    dataset_trn: pd.DataFrame,
+    preprocess_pipeline: Pipeline,
     target_column: str,
+    task_type: str,
     family: str,
     spec: dict[str, Any],
     metric: str,
     strategy: str,
     iterations: int,
     cv_folds: int,
+    search_max_rows: int,
     random_state: int,
 ) -> Annotated[dict[str, Any], "search_result"]:
-    """Return the family's best parameters and cross-validated score on training data."""
+    """Return the family's best parameters and cross-validated score on training rows.
+
+    The search runs on at most `search_max_rows` rows, each fold preprocessing its
+    rows afresh; a family that cannot train on all the rows is skipped.
+    """
+    scoring = get_metric(metric)
+    reason = too_many_rows(family, spec, len(dataset_trn))
+    if reason:
+        logger.warning("Skipping a family: %s.", reason)
+        return skipped(family, reason, scoring)
+    features, target = sample_for_search(
+        dataset_trn.drop(columns=[target_column]),
+        dataset_trn[target_column],
+        search_max_rows,
+        task_type,
+        random_state,
+    )
+    logger.info("Searching %s on %d of %d training rows.", family, len(features), len(dataset_trn))
     return search_family(
         family,
         spec,
-        features_trn.drop(columns=[target_column]),
-        features_trn[target_column],
-        get_metric(metric),
+        features,
+        target,
+        preprocess_pipeline,
+        scoring,
         strategy,
         iterations,
         cv_folds,

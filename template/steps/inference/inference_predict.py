@@ -32,4 +32,6 @@ def inference_predict(
     )
     logger.info("Predicting %d rows with model version %s.", len(dataset_inf), served.version)
     result = predict(dataset_inf, served, with_probabilities=False)
+    for warning in result.warnings:
+        logger.warning(warning)
     return pd.DataFrame({contract["target_column"]: result.labels}, index=dataset_inf.index)

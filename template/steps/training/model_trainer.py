@@ -1,5 +1,6 @@
 """Train the selected model and track it in MLflow and the Model Control Plane."""
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
@@ -8,7 +9,11 @@ from sklearn.pipeline import Pipeline
 from zenml import ArtifactConfig, get_step_context, log_metadata, step
 from zenml.enums import ArtifactType
 
-from ml.search import train_candidate
+import ml
+from ml.search import too_many_rows, train_candidate
+
+# The project's own code that a loaded MLflow model needs (its transformers).
+PROJECT_CODE = Path(ml.__file__).parent
 
 
 @step(experiment_tracker=True)
@@ -32,6 +37,12 @@ def model_trainer(
     import sklearn
 
     features = features_trn.drop(columns=[target_column])
+    reason = too_many_rows(candidate["family"], candidate, len(features))
+    if reason:
+        raise ValueError(
+            f"Cannot train: {reason}. Choose another family first under model_families, "
+            "or turn on hp_tuning so that the families compete, in configs/training.yaml."
+        )
     model = train_candidate(candidate, features, features_trn[target_column], random_state)
     model_name = get_step_context().model.name
     mlflow.log_params({"family": candidate["family"], **candidate["params"]})
@@ -43,11 +54,10 @@ def model_trainer(
         full_pipeline,
         name="model",
         registered_model_name=model_name,
-        signature=mlflow.models.infer_signature(
-            integers_as_floats(raw_features), model.predict(features)
-        ),
+        signature=raw_rows_signature(raw_features, model.predict(features)),
         pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
-        skops_trusted_types=sklearn_types_of(full_pipeline),
+        code_paths=[str(PROJECT_CODE)],
+        skops_trusted_types=trusted_types_of(full_pipeline),
     )
     log_metadata(
         metadata={
@@ -66,24 +76,40 @@ def model_trainer(
     return model
 
 
-def sklearn_types_of(model: BaseEstimator) -> list[str]:
+def trusted_types_of(model: BaseEstimator) -> list[str]:
     """Return the types that MLflow's skops format must trust to load `model`.
 
-    The model was trained by this step, so its own scikit-learn types are trusted, and
-    NumPy's dtype (which the preprocessing records of each column); any other type
-    still needs a user's review, and MLflow names it.
+    The model was trained by this step, so its own scikit-learn types, the project's
+    transformers (shipped with the model as code) and NumPy's dtype (which the
+    preprocessing records of each column) are trusted; any other type still needs a
+    user's review, and MLflow names it.
     """
     import skops.io
 
     untrusted = skops.io.get_untrusted_types(data=skops.io.dumps(model))
-    return [name for name in untrusted if name.split(".")[0] == "sklearn" or name == "numpy.dtype"]
+    return [
+        name
+        for name in untrusted
+        if name.split(".")[0] in ("sklearn", PROJECT_CODE.name) or name == "numpy.dtype"
+    ]
 
 
-def integers_as_floats(frame: pd.DataFrame) -> pd.DataFrame:
-    """Return `frame` with integer columns as floats, for the MLflow signature.
+def raw_rows_signature(raw_features: pd.DataFrame, predictions: Any) -> Any:
+    """Return the MLflow signature of raw rows, with numeric columns of any number type.
 
-    MLflow refuses a null in a column that its signature calls an integer, and new rows
-    have gaps where training had none.
+    MLflow refuses a null in a column its signature calls an integer, and an integer in
+    one it calls a decimal ("cannot safely convert int64 to float64"), while clients
+    send both for the same column; the pipeline's imputation reads either.
     """
-    integers = frame.select_dtypes(include="integer").columns
-    return frame.astype({name: "float64" for name in integers})
+    from mlflow.models import infer_signature
+    from mlflow.types.schema import AnyType, ColSpec, DataType, Schema
+
+    numbers = {DataType.integer, DataType.long, DataType.float, DataType.double}
+    signature = infer_signature(raw_features, predictions)
+    signature.inputs = Schema(
+        [
+            ColSpec(AnyType(), column.name, column.required) if column.type in numbers else column
+            for column in signature.inputs.inputs
+        ]
+    )
+    return signature
