@@ -6,8 +6,11 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+from ml.roles import LEFT_OUT
 
 MAX_RECORDED_CATEGORIES = 50
 
@@ -77,7 +80,9 @@ def enforce_contract(
     if frame.empty:
         raise ContractViolation("The new data holds no rows: there is nothing to predict.")
     expected = contract["columns"]
-    missing = [name for name in expected if name not in frame.columns]
+    # Columns the model leaves out (identifiers, free text) may be absent.
+    unused = [name for name, spec in expected.items() if spec.get("role") in LEFT_OUT]
+    missing = [name for name in expected if name not in frame.columns and name not in unused]
     if missing:
         raise ContractViolation(
             "The new data lacks columns the model was trained on: " + ", ".join(missing) + "."
@@ -86,7 +91,9 @@ def enforce_contract(
         f"'{name}' was {spec['kind']} ({spec['dtype']}) in training but is "
         f"{column_kind(frame[name])} ({frame[name].dtype}) now"
         for name, spec in expected.items()
-        if frame[name].notna().any() and column_kind(frame[name]) != spec["kind"]
+        if name not in unused
+        and frame[name].notna().any()
+        and column_kind(frame[name]) != spec["kind"]
     ]
     if changed:
         raise ContractViolation("The new data's schema changed: " + "; ".join(changed) + ".")
@@ -98,4 +105,5 @@ def enforce_contract(
     warnings = []
     if extra:
         warnings.append("Dropped columns the model was not trained on: " + ", ".join(extra) + ".")
-    return frame[list(expected)], warnings
+    absent = {name: np.nan for name in unused if name not in frame.columns}
+    return frame.assign(**absent)[list(expected)], warnings

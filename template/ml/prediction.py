@@ -60,6 +60,10 @@ def predict(rows: pd.DataFrame, served: ServedModel, with_probabilities: bool = 
         rows.drop(columns=[target], errors="ignore"), served.contract
     )
     checked = numeric_gaps_as_floats(checked, served.contract)
+    if not all("role" in spec for spec in served.contract["columns"].values()):
+        # A version trained before column roles imputes only NaN gaps in text columns.
+        text = checked.select_dtypes(include="object").columns
+        checked = checked.assign(**{name: checked[name].fillna(np.nan) for name in text})
     warnings += inference_warnings(served.preprocess_pipeline, checked)
     features = served.preprocess_pipeline.transform(checked)
     labels = served.model.predict(features)

@@ -49,11 +49,11 @@ class AsText(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 
 
 def as_text(column: pd.Series) -> pd.Series:
-    """Return one column's values as text; whole floats lose their '.0', gaps are NaN."""
+    """Return one column's values as text; a whole float loses its '.0', gaps are NaN."""
     gaps = column.isna()
     values = column[~gaps]
-    if is_float_dtype(values) and (values == values.round()).all():
-        values = values.astype("int64")
+    if is_float_dtype(values):
+        values = values.map(lambda value: str(int(value)) if value.is_integer() else str(value))
     text = pd.Series(np.nan, index=column.index, dtype=object)
     text[~gaps] = values.astype(str)
     return text
@@ -74,20 +74,20 @@ class DatetimeParts(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Return four numeric columns per date column."""
+        """Return four numeric columns per date column, named `<column>__<part>`."""
         parts = {}
         for name in self.feature_names_in_:
             moments = parse_datetimes(X[name], self.formats_[name])
-            parts[f"{name}_year"] = moments.dt.year
-            parts[f"{name}_month"] = moments.dt.month
-            parts[f"{name}_day_of_week"] = moments.dt.dayofweek
-            parts[f"{name}_hour"] = moments.dt.hour
+            parts[f"{name}__year"] = moments.dt.year
+            parts[f"{name}__month"] = moments.dt.month
+            parts[f"{name}__day_of_week"] = moments.dt.dayofweek
+            parts[f"{name}__hour"] = moments.dt.hour
         return pd.DataFrame(parts, index=X.index, dtype="float64")
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Return the names of the parts, column by column."""
         return np.asarray(
-            [f"{name}_{part}" for name in self.feature_names_in_ for part in DATETIME_PARTS],
+            [f"{name}__{part}" for name in self.feature_names_in_ for part in DATETIME_PARTS],
             dtype=object,
         )
 
@@ -120,13 +120,24 @@ def text_format(column: pd.Series) -> str | None:
 
 
 def parse_datetimes(column: pd.Series, text_format: str | None) -> pd.Series:
-    """Return the column as UTC datetimes; what does not read as one is NaT."""
+    """Return the column as datetimes; what does not read as one is NaT.
+
+    Typed datetimes keep their wall time. Text is read in the format learnt in training,
+    then, for what that misses, as ISO 8601, which JSON clients send.
+    """
     if is_datetime64_any_dtype(column):
-        return pd.to_datetime(column, utc=True)
+        moments = pd.to_datetime(column)
+        return moments.dt.tz_localize(None) if moments.dt.tz is not None else moments
     text = column.where(column.isna(), column.astype(str))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas warns when it guesses a format
-        return pd.to_datetime(text, format=text_format or "mixed", errors="coerce", utc=True)
+        parsed = pd.to_datetime(text, format=text_format or "mixed", errors="coerce", utc=True)
+        missed = parsed.isna() & text.notna()
+        if missed.any():
+            parsed[missed] = pd.to_datetime(
+                text[missed], format="ISO8601", errors="coerce", utc=True
+            )
+    return parsed
 
 
 def categorical_width(levels: Sequence[int], budget: int) -> int:
@@ -211,7 +222,18 @@ def build_preprocessor(
         ),
         (
             "high_cardinality",
-            Pipeline([("text", AsText()), ("encode", TargetEncoder(cv=folds))]),
+            Pipeline(
+                [
+                    ("text", AsText()),
+                    # A whole-number quantity would pass for classes with "auto".
+                    (
+                        "encode",
+                        TargetEncoder(
+                            cv=folds, target_type="auto" if target_classes else "continuous"
+                        ),
+                    ),
+                ]
+            ),
             high,
         ),
         ("datetime", Pipeline([("parts", DatetimeParts()), *numeric_steps]), dates),
@@ -264,8 +286,11 @@ def inference_warnings(preprocessor: Pipeline, features: pd.DataFrame) -> list[s
     columns = preprocessor.named_steps["columns"]
     for role, branch, names in columns.transformers_:
         if role in ("categorical", "high_cardinality"):
-            known = branch.named_steps["encode"].categories_
-            for name, categories in zip(names, known, strict=True):
+            encoder = branch.named_steps["encode"]
+            # The encoder's own inputs: imputation drops a column that had no value.
+            for name, categories in zip(
+                encoder.feature_names_in_, encoder.categories_, strict=True
+            ):
                 text = as_text(features[name])
                 unseen = int((text.notna() & ~text.isin(categories)).sum())
                 if unseen:

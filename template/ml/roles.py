@@ -29,8 +29,9 @@ ROLES = {
     "datetime": "a date or time, typed or as text: year, month, day of week and hour",
     "identifier": "nearly one value per row: left out",
     "text": "free text: left out",
+    "empty": "no value at all in training: left out",
 }
-LEFT_OUT = ("identifier", "text")
+LEFT_OUT = ("identifier", "text", "empty")
 # More levels than this make a categorical column high-cardinality.
 MAX_CATEGORICAL_LEVELS = 20
 # Identifiers hold at least this share of distinct values, over at least MIN_ROWS rows.
@@ -51,17 +52,22 @@ def infer_role(column: pd.Series) -> str:
     if is_bool_dtype(column):
         return "categorical"
     values = column.dropna()
+    if values.empty:
+        return "empty"
     distinct = values.nunique()
     nearly_unique = len(values) >= MIN_ROWS and distinct >= IDENTIFIER_DISTINCT_SHARE * len(values)
     if is_numeric_dtype(column):
-        # A float column with nearly unique values is an ordinary measurement.
-        return "identifier" if is_integer_dtype(column) and nearly_unique else "numeric"
+        # Floats with nearly unique values are measurements; so are integers spread far
+        # wider than a row counter (incomes, amounts in cents).
+        counter = nearly_unique and values.max() - values.min() < 2 * len(values)
+        return "identifier" if is_integer_dtype(column) and counter else "numeric"
     text = values.astype(str)
-    sample = text.sample(min(len(text), SAMPLE_SIZE), random_state=0) if len(text) else text
-    if len(sample) and parses_as_datetime(sample):
+    sample = text.sample(min(len(text), SAMPLE_SIZE), random_state=0)
+    if parses_as_datetime(sample):
         return "datetime"
-    if len(sample) and sample.str.split().str.len().mean() >= TEXT_MIN_WORDS:
-        return "text"
+    wordy = sample.str.split().str.len().mean() >= TEXT_MIN_WORDS
+    if wordy and distinct > MAX_CATEGORICAL_LEVELS and distinct >= 0.5 * len(values):
+        return "text"  # long labels of a few levels ("High school graduate") are categories
     if nearly_unique:
         return "identifier"
     return "high_cardinality" if distinct > MAX_CATEGORICAL_LEVELS else "categorical"

@@ -90,6 +90,9 @@ def sample_for_search(
         strata = target if target.value_counts().min() >= 2 else None
     else:
         strata = pd.qcut(target.rank(method="first"), q=10, labels=False)
+    if strata is not None and len(features) - max_rows < strata.nunique():
+        strata = None  # too few rows left out to keep a row of every stratum out
+
     sample, _, sample_target, _ = train_test_split(
         features, target, train_size=max_rows, stratify=strata, random_state=random_state
     )

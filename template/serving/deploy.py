@@ -123,7 +123,9 @@ def fingerprint(config: ServingConfig, deployer: Any) -> str:
     digest = hashlib.sha256()
     digest.update(json.dumps(config.__dict__, sort_keys=True).encode())
     digest.update(str(deployer.id).encode())
-    digest.update(json.dumps(deployer.configuration, sort_keys=True, default=str).encode())
+    # The auth key is compared by auth_key_changed; a digest of it would leak it to a guess.
+    settings = {key: value for key, value in deployer.configuration.items() if key != "auth_key"}
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
     for package in SERVED_PACKAGES:
         for path in sorted((PROJECT_ROOT / package).rglob("*.py")):
             digest.update(str(path.relative_to(PROJECT_ROOT)).encode())

@@ -69,3 +69,17 @@ def test_rows_that_break_the_contract_are_refused_with_the_column_named(
         predict(mixed_frame.drop(columns=["colour"]), served)
     with pytest.raises(ContractViolation, match="Row 1 is a list"):
         records_to_frame([{"signal": 1.0}, [1.0]])
+
+
+def test_columns_the_model_leaves_out_may_be_absent(mixed_frame: pd.DataFrame) -> None:
+    labelled = mixed_frame.assign(order_id=[f"O-{number:05d}" for number in range(200)])
+    raw = labelled.drop(columns=["target"])
+    roles = infer_roles(raw, {})
+    assert roles["order_id"] == "identifier"
+    unfitted = build_preprocessor(raw, roles, True, 100, target_classes=2)
+    features, _, preprocessor = fit_and_transform(labelled, labelled, "target", unfitted)
+    model = LogisticRegression().fit(features.drop(columns=["target"]), features["target"])
+    contract = build_contract(labelled, "target", "classification", roles)
+    served = ServedModel(1, contract, preprocessor, model)
+    without = predict(mixed_frame.drop(columns=["target"]), served)
+    assert list(without.labels) == list(predict(raw, served).labels)

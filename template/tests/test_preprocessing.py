@@ -87,19 +87,44 @@ def test_dates_as_text_become_calendar_parts_and_bad_dates_are_named() -> None:
     frame = pd.DataFrame({"when": moments.strftime("%d/%m/%Y %H:%M"), "target": np.arange(200) % 2})
     features_trn, _, preprocessor = fit(frame, frame, normalize=False)
     assert list(features_trn.columns) == [
-        "when_year",
-        "when_month",
-        "when_day_of_week",
-        "when_hour",
+        "when__year",
+        "when__month",
+        "when__day_of_week",
+        "when__hour",
         "target",
     ]
-    assert features_trn["when_month"].tolist() == moments.month.tolist()
+    assert features_trn["when__month"].tolist() == moments.month.tolist()
     one_row = pd.DataFrame({"when": ["03/02/2025 17:30"]})  # the format learnt: 3 February
     parts = transform(preprocessor, one_row, "target").iloc[0]
-    assert (parts["when_month"], parts["when_hour"]) == (2, 17)
+    assert (parts["when__month"], parts["when__hour"]) == (2, 17)
     bad = pd.DataFrame({"when": ["soon", None, "03/02/2025 17:30"]})
     assert len(transform(preprocessor, bad, "target")) == 3
     assert inference_warnings(preprocessor, bad) == [
         "Column 'when': 1 of 3 rows hold values that do not read as dates; their date "
         "parts are filled as missing."
     ]
+
+
+def test_iso_dates_from_json_clients_read_whatever_the_training_format() -> None:
+    moments = pd.date_range("2024-01-01 06:00", periods=100, freq="7h")
+    frame = pd.DataFrame({"when": moments.strftime("%Y-%m-%d %H:%M:%S"), "target": 1.0})
+    _, _, preprocessor = fit(frame.assign(target=np.arange(100.0)), frame)
+    iso = pd.DataFrame({"when": ["2025-03-04T10:00:00Z", "2025-03-04"]})
+    assert inference_warnings(preprocessor, iso) == []
+
+
+def test_a_whole_number_quantity_is_target_encoded_as_one_column() -> None:
+    rng = np.random.default_rng(2)
+    codes = [f"K{number:03d}" for number in rng.integers(0, 300, 2000)]
+    frame = pd.DataFrame({"code": codes, "target": rng.integers(0, 300, 2000)})
+    features = frame.drop(columns=["target"])
+    preprocessor = build_preprocessor(features, infer_roles(features, {}), True, 100)
+    features_trn, _, _ = fit_and_transform(frame, frame, "target", preprocessor)
+    assert list(features_trn.columns) == ["code", "target"]
+
+
+def test_float_categories_are_read_value_by_value() -> None:
+    frame = pd.DataFrame({"grade": [1.0, 2.0, 3.0] * 30, "target": [0, 1, 1] * 30})
+    _, _, preprocessor = fit(frame, frame, column_roles={"grade": "categorical"})
+    new = pd.DataFrame({"grade": [1.0, 2.0, 2.5]})
+    assert "'grade': 1 of 3 rows hold categories" in inference_warnings(preprocessor, new)[0]

@@ -25,6 +25,9 @@ def table() -> pd.DataFrame:
             "order_id": [f"ORD-{number:06d}" for number in range(size)],
             "row_number": np.arange(size),
             "remark": [f"bag left at gate {number}" for number in range(size)],
+            "income": rng.integers(20_000, 200_000, size),
+            "education": rng.choice(["Less than high school", "High school graduate"], size),
+            "nothing": [None] * size,
         }
     )
 
@@ -42,12 +45,16 @@ def test_each_role_is_inferred(table: pd.DataFrame) -> None:
         "order_id": "identifier",
         "row_number": "identifier",
         "remark": "text",
+        "income": "numeric",
+        "education": "categorical",
+        "nothing": "empty",
     }
 
 
 def test_left_out_columns_are_logged(table: pd.DataFrame, caplog: pytest.LogCaptureFixture) -> None:
     infer_roles(table, {})
     assert "order_id (identifier), row_number (identifier), remark (text)" in caplog.text
+    assert "nothing (empty)" in caplog.text
 
 
 def test_overrides_apply(table: pd.DataFrame) -> None:

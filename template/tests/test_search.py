@@ -177,3 +177,11 @@ def test_families_that_do_not_scale_are_skipped_and_all_skipped_stops(
     searched = search_all(mixed_frame, "accuracy")
     best = select_best([skipped("svm", reason, accuracy), *searched], accuracy)
     assert best["family"] == "logistic_regression"
+
+
+def test_a_sample_just_under_the_rows_falls_back_to_a_plain_draw(
+    mixed_frame: pd.DataFrame,
+) -> None:
+    features, target = mixed_frame.drop(columns=["target"]), mixed_frame["signal"]
+    sample, _ = sample_for_search(features, target, len(features) - 3, "regression", 0)
+    assert len(sample) == len(features) - 3
