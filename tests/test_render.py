@@ -317,7 +317,8 @@ def test_rendered_grids_build_in_the_generated_project(
         project, ["-m", "pytest", "-q", "tests/test_configs.py"], check=False, capture=True
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert f"{len(families) + 1} passed" in result.stdout
+    # One test per family, the metric's, and the roles' and bounds'.
+    assert f"{len(families) + 2} passed" in result.stdout
 
 
 def test_without_an_alerter_no_slack_code_or_dependency_is_rendered(
