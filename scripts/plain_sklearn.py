@@ -75,7 +75,8 @@ def main() -> None:
     if "--train-only" in sys.argv:
         print(f"test {metric.name}: {score:.4f}")
         return
-    predictions = model.predict(transform(preprocessor, held_out, target))
+    rows_to_predict = held_out.drop(columns=[target], errors="ignore")
+    predictions = model.predict(transform(preprocessor, rows_to_predict, target))
     print(f"test {metric.name}: {score:.4f}; {len(predictions)} predictions")
 
 
