@@ -22,9 +22,7 @@ script's and under 4 GiB.
 
 from __future__ import annotations
 
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,7 +35,16 @@ import httpx
 import psutil
 import yaml
 
-from generated_project import project_env, render, run_in_project, setup_stack, stop_services
+from generated_project import (
+    free_port,
+    project_env,
+    render,
+    run_in_project,
+    service_url,
+    setup_stack,
+    stop_services,
+    wait_until_healthy,
+)
 
 SCRIPTS = Path(__file__).resolve().parent
 BIG_BATCH_ROWS = 1_000_000
@@ -105,19 +112,6 @@ def default_rows(count: int) -> list[dict]:
     return features.sample(n=count, replace=True, random_state=1).to_dict(orient="records")
 
 
-def wait_until_healthy(url: str, seconds: float = 120) -> None:
-    """Wait until `url` answers 200, or fail after `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
-
-
 def time_requests(url: str, body_of: Callable[[list[dict]], dict]) -> dict[str, float]:
     """Time POSTs to `url`: p50 and p95 in ms per request size, and rows per second."""
     figures: dict[str, float] = {}
@@ -144,7 +138,7 @@ def measure_serving(project: Path) -> tuple[float, dict[str, dict[str, float]]]:
     run_in_project(project, ["-m", "serving", "stop"], capture=True)
     deploy, _ = measure(project, ["-m", "serving", "serve"])
     status = run_in_project(project, ["-m", "serving", "status"], capture=True).stdout
-    url = re.search(r"at (http://127\.0\.0\.1:\d+)", status).group(1)
+    url = service_url(status)
     zenml_body = lambda rows: {"parameters": {"rows": rows}}  # noqa: E731
     paths = {
         "/invoke": time_requests(f"{url}/invoke", zenml_body),
@@ -159,7 +153,7 @@ def measure_serving(project: Path) -> tuple[float, dict[str, dict[str, float]]]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_until_healthy(f"http://127.0.0.1:{port}/ping")
+        wait_until_healthy(f"http://127.0.0.1:{port}/ping", mlflow_server, seconds=120)
         paths["mlflow /invocations"] = time_requests(
             f"http://127.0.0.1:{port}/invocations", lambda rows: {"dataframe_records": rows}
         )
@@ -169,13 +163,6 @@ def measure_serving(project: Path) -> tuple[float, dict[str, dict[str, float]]]:
         mlflow_server.kill()
         mlflow_server.wait()
     return deploy, paths
-
-
-def free_port() -> int:
-    """Return a TCP port on loopback that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def measure_real_table(workdir: Path, task_type: str) -> dict[str, tuple[float, float]]:

@@ -7,8 +7,12 @@ and clean up in exactly the same way.
 from __future__ import annotations
 
 import os
+import re
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -110,3 +114,32 @@ def kill_processes_under(project: Path) -> list[int]:
     for process in alive:
         process.kill()
     return [process.pid for process in victims]
+
+
+def free_port() -> int:
+    """Return a TCP port on loopback that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_healthy(
+    url: str, process: subprocess.Popen | None = None, seconds: float = 180
+) -> None:
+    """Poll `url` until it answers 200, failing early when `process` died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"the server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(1)
+    raise AssertionError(f"{url} did not answer within {seconds} s")
+
+
+def service_url(output: str) -> str:
+    """Return the online service's URL from what `run.py` or `-m serving` printed."""
+    return re.search(r"at (http://127\.0\.0\.1:\d+) \(", output).group(1)

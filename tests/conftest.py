@@ -106,11 +106,6 @@ def probe(project: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def deployed_url(output: str) -> str:
-    """Return the URL that `run.py` printed for the service it deployed."""
-    return re.search(r"at (http://127\.0\.0\.1:\d+) \(", output).group(1)
-
-
 def assert_all_pipelines_completed(state: dict, training_runs: int) -> None:
     assert [run["status"] for run in state["runs"]["training"]] == ["completed"] * training_runs
     assert state["runs"]["batch_inference"][-1]["status"] == "completed"

@@ -11,7 +11,8 @@ import pytest
 import yaml
 from real_table import make_table
 
-from conftest import assert_all_pipelines_completed, deployed_url, inspect, probe, run
+from conftest import assert_all_pipelines_completed, inspect, probe, run
+from generated_project import service_url
 
 HELD_OUT_ROWS = {"wine": 18, "iris": 15, "digits": 180, "diabetes": 44}
 # Test scores measured before column roles and the in-fold search (v0.3.0 work), which
@@ -189,7 +190,7 @@ def test_own_regression_file(running_project) -> None:
     seen = probe(project)
     for path in ("/invoke", "/predict"):
         response = httpx.post(
-            f"{deployed_url(output)}{path}", json={"parameters": {"rows": seen["rows"]}}, timeout=60
+            f"{service_url(output)}{path}", json={"parameters": {"rows": seen["rows"]}}, timeout=60
         )
         assert response.status_code == 200, response.text
         outputs = response.json()["outputs"]

@@ -6,10 +6,8 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -18,16 +16,13 @@ from pathlib import Path
 import pytest
 
 from conftest import assert_all_pipelines_completed, inspect, run, zenml_cli
-from generated_project import kill_processes_under, run_in_project, setup_stack
-
-SERVER_START_SECONDS = 180
-
-
-def free_port() -> int:
-    """Return a TCP port on loopback that nothing listens on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from generated_project import (
+    free_port,
+    kill_processes_under,
+    run_in_project,
+    setup_stack,
+    wait_until_healthy,
+)
 
 
 def http_json(
@@ -44,21 +39,6 @@ def http_json(
         request.add_header("Authorization", f"Bearer {token}")
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen | None = None) -> None:
-    """Poll `url` until it answers 200, failing early when `process` died."""
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise AssertionError(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    raise AssertionError(f"{url} did not answer within {SERVER_START_SECONDS} s")
 
 
 @pytest.mark.slow

@@ -8,9 +8,7 @@ rows); the tests that change what is served run last, in file order.
 from __future__ import annotations
 
 import os
-import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,12 +23,14 @@ import psutil
 import pytest
 import yaml
 
-from conftest import deployed_url, inspect, probe, run, zenml_cli
+from conftest import inspect, probe, run, zenml_cli
 from generated_project import (
+    free_port,
     kill_processes_under,
     project_env,
     render,
     run_in_project,
+    service_url,
     setup_stack,
     stop_services,
 )
@@ -39,13 +39,6 @@ SECRET_MARK = 987.654321  # a value no model, log or store holds unless a reques
 AUTH_KEY = "test-serving-key-5f2d9a"
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    """Return a TCP port on loopback that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def customer_rows(size: int, seed: int, with_label: bool) -> pd.DataFrame:
@@ -89,7 +82,7 @@ class Served:
 
     def refresh_url(self) -> None:
         status = self.serving("status")
-        self.url = re.search(r"at (http://127\.0\.0\.1:\d+)", status).group(1)
+        self.url = service_url(status)
 
     def service_pid(self) -> int:
         port = int(self.url.rsplit(":", 1)[1])
@@ -122,7 +115,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     # A weak first version (no `signal`), so that a later retrain is promoted.
     output = run(project, "--drop-columns", "signal")
     try:
-        yield Served(project, deployed_url(output))
+        yield Served(project, service_url(output))
     finally:
         stop_services(project)
         assert kill_processes_under(project) == [], "processes outlived make stop"
