@@ -37,6 +37,23 @@ def check_stack() -> None:
         )
 
 
+def require_staged_version() -> None:
+    """Stop before serving and predicting when training left no version in the stage."""
+    from zenml.client import Client
+
+    training = load_config("training")
+    name, stage = training["model"]["name"], training["parameters"]["target_stage"]
+    try:
+        Client().get_model_version(name, stage)
+    except KeyError:
+        raise click.ClickException(
+            f"No version of '{name}' holds the stage '{stage}': the version just trained "
+            "missed its quality gates (the log names each one), so nothing can serve or "
+            "predict. Improve the model or lower train_threshold/test_threshold in "
+            "configs/training.yaml, then run again."
+        ) from None
+
+
 def serve_staged_version() -> None:
     """Serve the staged version online, alerting as the training configuration asks.
 
@@ -145,6 +162,7 @@ def main(
     if not only_inference:
         run_pipeline("training", training_overrides, no_cache)
     if not (only_training or only_inference):
+        require_staged_version()
         serve_staged_version()
     if not only_training:
         run_pipeline("batch_inference", {}, no_cache)

@@ -53,6 +53,22 @@ def test_defaults_train_deploy_predict_and_compare_on_retrain(running_project) -
     assert second["promotion"]["current_score"] == pytest.approx(first["evaluation"]["test"])
     assert state["staged_version"] == 1
 
+    # A version that misses a gate no model can reach is not promoted: the staged
+    # version keeps serving and predicting.
+    output = run(project, "--test-threshold", "1.01")
+    assert "serves version 1 of 'zenml_e2e_project'" in output
+    assert "Predicting 57 rows with model version 1." in output
+    state = inspect(project)
+    missed = state["versions"][2]["promotion"]
+    assert missed["promote"] is False
+    assert missed["missed_gates"] == [
+        f"accuracy on the test set is {missed['new_score']:.4f}, the gate asks for at least 1.01"
+    ]
+    assert missed["reason"] == f"it missed the quality gates ({missed['missed_gates'][0]})"
+    assert "current_score" not in missed
+    assert state["staged_version"] == 1
+    assert state["versions"][2]["mlflow_tags"]["promotion.promote"] == "False"
+
     failed = run(project, "--fail-on-quality-gates", "--test-threshold", "1.01", check=False)
     assert "Pipeline training failed" in failed
     assert "in step model_evaluator" in failed
@@ -61,10 +77,18 @@ def test_defaults_train_deploy_predict_and_compare_on_retrain(running_project) -
 @pytest.mark.slow
 def test_all_optional_features_off(running_project) -> None:
     project = running_project(**ALL_OFF)
+    # A first version that misses a gate leaves the stage empty: the run stops, saying why.
+    refused = run(project, "--test-threshold", "1.01", check=False)
+    assert (
+        "No version of 'zenml_e2e_project' holds the stage 'staging': the version just "
+        "trained missed its quality gates" in refused
+    )
     run(project)
     state = inspect(project)
-    assert_all_pipelines_completed(state, training_runs=1)
-    steps = state["runs"]["training"][0]["steps"]
+    assert_all_pipelines_completed(state, training_runs=2)
+    assert [version["promotion"]["promote"] for version in state["versions"]] == [False, True]
+    assert state["staged_version"] == 2
+    steps = state["runs"]["training"][1]["steps"]
     assert not any("hp_tuning" in step for step in steps)
     assert "promote_latest" in steps and "notify_on_success" not in steps
     assert "drift_report" not in state["runs"]["batch_inference"][0]["steps"]
@@ -104,6 +128,13 @@ def test_promote_latest_to_production_with_success_alerts(running_project) -> No
     assert state["mlflow_alias_version"] == state["versions"][2]["mlflow"]["registered_version"]
     assert state["versions"][2]["mlflow"]["registered_version"] == "2"
     assert state["runs"]["batch_inference"][-1]["model_version"] == 3
+
+    # Latest promotion also refuses a version that misses a gate.
+    run(project, "--only-training", "--test-threshold", "1.01")
+    state = inspect(project)
+    assert state["versions"][3]["promotion"]["promote"] is False
+    assert "missed the quality gates" in state["versions"][3]["promotion"]["reason"]
+    assert state["staged_version"] == 3
 
 
 def drop_all_but(*kept: str) -> str:

@@ -14,6 +14,7 @@ PROMOTION_KEYS = {
     "current_version",
     "min_improvement",
     "improvement",
+    "missed_gates",
 }
 DRIFT_KEYS = {
     "drifted_share",

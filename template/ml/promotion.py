@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -13,7 +14,9 @@ class PromotionDecision:
     """The outcome of a promotion and the scores it was based on.
 
     `improvement` is how much the new score beats the current one, in the metric's
-    direction; `min_improvement` is the margin it had to exceed.
+    direction; `min_improvement` is the margin it had to exceed. `missed_gates` names
+    each quality gate the new version missed, with its score and threshold: a version
+    that missed one is never promoted.
     """
 
     promote: bool
@@ -24,10 +27,30 @@ class PromotionDecision:
     current_version: str | None = None
     min_improvement: float = 0.0
     improvement: float | None = None
+    missed_gates: tuple[str, ...] = ()
 
     def as_metadata(self) -> dict[str, Any]:
-        """Return the decision as flat metadata, leaving out unknown scores."""
-        return {key: value for key, value in asdict(self).items() if value is not None}
+        """Return the decision as flat metadata, leaving out unknown scores and no gates."""
+        return {
+            key: list(value) if isinstance(value, tuple) else value
+            for key, value in asdict(self).items()
+            if value not in (None, ())
+        }
+
+
+def refused_by_gates(
+    metric: Metric, new_score: float, missed_gates: Sequence[str]
+) -> PromotionDecision | None:
+    """Return the refusal of a version that missed quality gates, or None if it met all."""
+    if not missed_gates:
+        return None
+    return PromotionDecision(
+        False,
+        "it missed the quality gates (" + "; ".join(missed_gates) + ")",
+        metric.name,
+        new_score,
+        missed_gates=tuple(missed_gates),
+    )
 
 
 def decide_by_metric(
@@ -36,8 +59,15 @@ def decide_by_metric(
     current_score: float | None,
     current_version: str | None,
     min_improvement: float,
+    missed_gates: Sequence[str] = (),
 ) -> PromotionDecision:
-    """Promote when no version holds the stage or the new one beats it by the margin."""
+    """Promote a version that met its gates when it beats the stage's by the margin.
+
+    With no version in the stage, one that met its gates is promoted.
+    """
+    refusal = refused_by_gates(metric, new_score, missed_gates)
+    if refusal is not None:
+        return refusal
     common = {
         "metric": metric.name,
         "new_score": new_score,
@@ -64,6 +94,12 @@ def decide_by_metric(
     )
 
 
-def decide_latest(metric: Metric, new_score: float) -> PromotionDecision:
-    """Promote the latest version unconditionally (it already passed the gates)."""
-    return PromotionDecision(True, "the latest version is always promoted", metric.name, new_score)
+def decide_latest(
+    metric: Metric, new_score: float, missed_gates: Sequence[str] = ()
+) -> PromotionDecision:
+    """Promote the latest version whenever it met its quality gates."""
+    refusal = refused_by_gates(metric, new_score, missed_gates)
+    if refusal is not None:
+        return refusal
+    reason = "the latest version is promoted when it meets the quality gates"
+    return PromotionDecision(True, reason, metric.name, new_score)

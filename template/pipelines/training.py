@@ -117,7 +117,7 @@ def training(
         candidate=candidate,
         random_state=random_state,
     )
-    test_score = model_evaluator(
+    test_score, missed_quality_gates = model_evaluator(
         model=model,
         features_trn=features_trn,
         features_tst=features_tst,
@@ -130,6 +130,7 @@ def training(
     if promotion == "metric_compare":
         decision = promote_with_metric_compare(
             test_score=test_score,
+            missed_quality_gates=missed_quality_gates,
             dataset_tst=dataset_tst,
             target_column=target_column,
             metric=metric,
@@ -137,6 +138,11 @@ def training(
             min_improvement=min_improvement,
         )
     else:
-        decision = promote_latest(test_score=test_score, metric=metric, target_stage=target_stage)
+        decision = promote_latest(
+            test_score=test_score,
+            missed_quality_gates=missed_quality_gates,
+            metric=metric,
+            target_stage=target_stage,
+        )
     if notify_on_success_enabled:
         notify_on_success(details=decision)

@@ -2,7 +2,7 @@
 
 from ml.alerts import failure_message, success_message
 from ml.metrics import get_metric
-from ml.promotion import decide_by_metric
+from ml.promotion import decide_by_metric, decide_latest
 
 
 def test_training_success_gives_the_score_and_the_decision() -> None:
@@ -13,6 +13,15 @@ def test_training_success_gives_the_score_and_the_decision() -> None:
         "- f1 on the test set: 0.9000",
         "- f1 of version 3, now in the stage: 0.9500",
         "- not promoted: f1 0.9000 does not beat version 3's 0.9500 by more than 0.0",
+    ]
+
+
+def test_a_missed_gate_is_said_once_in_words() -> None:
+    missed = ["f1 on the test set is 0.7000, the gate asks for at least 0.8"]
+    decision = decide_latest(get_metric("f1"), 0.7, missed).as_metadata()
+    assert success_message("training", "run-1", decision).splitlines()[1:] == [
+        "- f1 on the test set: 0.7000",
+        f"- not promoted: it missed the quality gates ({missed[0]})",
     ]
 
 

@@ -31,8 +31,24 @@ def test_lower_is_better_metrics_compare_the_right_way() -> None:
     assert not decide_by_metric(rmse, 2.0, 1.0, "1", 0.0).promote
 
 
-def test_latest_is_always_promoted() -> None:
+def test_latest_is_promoted_when_it_meets_the_gates() -> None:
     assert decide_latest(get_metric("r2"), 0.1).promote
+    assert "missed_gates" not in decide_latest(get_metric("r2"), 0.1).as_metadata()
+
+
+def test_a_version_that_missed_a_gate_is_never_promoted() -> None:
+    accuracy = get_metric("accuracy")
+    missed = failed_quality_gates(accuracy, {"train": 0.99, "test": 0.7}, {"test": 0.8})
+    for decision in (
+        decide_latest(accuracy, 0.7, missed),
+        decide_by_metric(accuracy, 0.7, None, None, 0.0, missed),
+        decide_by_metric(accuracy, 0.7, 0.5, "1", 0.0, missed),
+    ):
+        assert not decision.promote
+        assert decision.as_metadata()["missed_gates"] == missed
+        assert "accuracy on the test set is 0.7000, the gate asks for at least 0.8" in (
+            decision.reason
+        )
 
 
 def test_quality_gates_report_each_miss_in_the_metric_direction() -> None:

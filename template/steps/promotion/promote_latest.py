@@ -1,4 +1,4 @@
-"""Promote every new model version that passed the quality gates."""
+"""Promote every new model version that met the quality gates."""
 
 from typing import Annotated, Any
 
@@ -11,9 +11,9 @@ from steps.promotion.model_stage import apply_decision
 
 @step(enable_cache=False)
 def promote_latest(
-    test_score: float, metric: str, target_stage: str
+    test_score: float, missed_quality_gates: list[str], metric: str, target_stage: str
 ) -> Annotated[dict[str, Any], "promotion_decision"]:
-    """Move the new version into the stage and return the recorded decision."""
-    decision = decide_latest(get_metric(metric), test_score)
+    """Move the new version into the stage unless it missed a gate; return the decision."""
+    decision = decide_latest(get_metric(metric), test_score, missed_quality_gates)
     apply_decision(get_step_context().model, target_stage, decision)
     return decision.as_metadata()

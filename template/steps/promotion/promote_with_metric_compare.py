@@ -14,6 +14,7 @@ from steps.promotion.model_stage import apply_decision, version_in_stage
 @step(enable_cache=False)
 def promote_with_metric_compare(
     test_score: float,
+    missed_quality_gates: list[str],
     dataset_tst: pd.DataFrame,
     target_column: str,
     metric: str,
@@ -24,13 +25,14 @@ def promote_with_metric_compare(
 
     The current version is scored with its own model and its own preprocessing on
     the same held-out rows the new version was scored on, so both scores compare.
+    A version that missed a quality gate is refused without scoring the current one.
     Returns the decision with both scores.
     """
     model = get_step_context().model
     scoring = get_metric(metric)
     current = version_in_stage(model.name, target_stage)
     current_score = None
-    if current is not None and current.id != model.id:
+    if current is not None and current.id != model.id and not missed_quality_gates:
         features = transform(
             current.get_artifact("preprocess_pipeline").load(), dataset_tst, target_column
         )
@@ -45,6 +47,7 @@ def promote_with_metric_compare(
         current_score,
         str(current.number) if current is not None else None,
         min_improvement,
+        missed_quality_gates,
     )
     apply_decision(model, target_stage, decision)
     return decision.as_metadata()

@@ -22,10 +22,11 @@ def model_evaluator(
     train_threshold: float | None,
     test_threshold: float | None,
     fail_on_quality_gates: bool,
-) -> Annotated[float, "test_score"]:
-    """Return the model's test-set score after checking both gates.
+) -> tuple[Annotated[float, "test_score"], Annotated[list[str], "missed_quality_gates"]]:
+    """Return the model's test-set score and the quality gates it missed.
 
-    A missed gate is a warning, or an error when `fail_on_quality_gates` is set.
+    A version that missed a gate is not promoted; with `fail_on_quality_gates` set,
+    the run fails here instead.
     """
     scoring = get_metric(metric)
     scores = {
@@ -46,7 +47,7 @@ def model_evaluator(
         scoring, scores, {"train": train_threshold, "test": test_threshold}
     )
     for failure in failures:
-        logger.warning("Quality gate missed: %s.", failure)
+        logger.warning("Quality gate missed, so this version will not be promoted: %s.", failure)
     if failures and fail_on_quality_gates:
         raise RuntimeError("Quality gates failed: " + "; ".join(failures) + ".")
-    return scores["test"]
+    return scores["test"], failures
