@@ -8,6 +8,8 @@ from typing import Any
 import click
 import yaml
 
+from upstream import cache_package_lookups
+
 CONFIGS = Path(__file__).resolve().parent / "configs"
 
 
@@ -158,6 +160,7 @@ def main(
     if only_training and only_inference:
         raise click.UsageError("Choose --only-training or --only-inference, not both.")
 
+    cache_package_lookups()
     check_stack()
     if not only_inference:
         run_pipeline("training", training_overrides, no_cache)

@@ -20,12 +20,14 @@ PROJECT_FILES = {
     "pyproject.toml",
     "requirements.txt",
     "run.py",
+    "upstream.py",
     "configs/batch_inference.yaml",
     "configs/docker.yaml",
     "configs/serving.yaml",
     "configs/stack.local.yaml",
     "configs/stack.yaml",
     "configs/training.yaml",
+    "docs/upstream.md",
     "materializers/__init__.py",
     "materializers/fast_parquet.py",
     "ml/__init__.py",
@@ -93,6 +95,7 @@ PROJECT_FILES = {
     "tests/test_promotion.py",
     "tests/test_roles.py",
     "tests/test_search.py",
+    "tests/test_upstream.py",
 }
 
 SLACK_FILES = {"alerters/__init__.py", "alerters/slack_web_api.py"}

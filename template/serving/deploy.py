@@ -213,13 +213,15 @@ def serve(config: ServingConfig) -> ServingState:
         action = "restarted: it did not answer /health"
     from pipelines.online_inference import online_inference
     from serving.state import load_served_model
+    from upstream import short_deployment_polls
 
-    deployment = online_inference.with_options(
-        on_init=load_served_model,
-        on_init_kwargs={"model_name": config.model_name, "model_version": staged.number},
-        settings={"deployment": deployment_settings(config)},
-        extra={"serving_fingerprint": wanted},
-    ).deploy(deployment_name=config.deployment_name, timeout=config.deploy_timeout)
+    with short_deployment_polls():
+        deployment = online_inference.with_options(
+            on_init=load_served_model,
+            on_init_kwargs={"model_name": config.model_name, "model_version": staged.number},
+            settings={"deployment": deployment_settings(config)},
+            extra={"serving_fingerprint": wanted},
+        ).deploy(deployment_name=config.deployment_name, timeout=config.deploy_timeout)
     return ServingState(staged.number, deployment.url, is_healthy(deployment.url), action)
 
 

@@ -1,0 +1,57 @@
+"""Workarounds for library slow spots: they work, and the code they work around is there."""
+
+import importlib.metadata
+import inspect
+import time
+
+import pytest
+from zenml.deployers import base_deployer
+from zenml.utils import source_utils
+
+from upstream import (
+    DEPLOYMENT_POLL_SECONDS,
+    _packages_by_module,
+    cache_package_lookups,
+    short_deployment_polls,
+)
+
+
+def test_package_lookups_read_the_metadata_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    zenml_lookup = source_utils._get_package_for_module
+    monkeypatch.setattr(source_utils, "_get_package_for_module", zenml_lookup)
+    modules = ["sklearn.pipeline", "pandas", "numpy.core", "builtins", "ml.prediction"]
+    expected = [zenml_lookup(module) for module in modules]
+    assert expected[:2] == ["scikit-learn", "pandas"]
+    reads = []
+    real = importlib.metadata.packages_distributions
+    monkeypatch.setattr(
+        importlib.metadata, "packages_distributions", lambda: reads.append(1) or real()
+    )
+    _packages_by_module.cache_clear()
+    cache_package_lookups()
+    answers = [source_utils._get_package_for_module(module) for module in modules * 2]
+    assert answers == expected * 2
+    assert len(reads) == 1
+
+
+def test_zenml_still_reads_the_metadata_on_every_lookup() -> None:
+    # When this fails, ZenML caches the lookup itself: remove cache_package_lookups.
+    assert "packages_distributions().get(" in inspect.getsource(source_utils)
+
+
+def test_deployment_polls_are_short_inside_the_block_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    with short_deployment_polls():
+        base_deployer.time.sleep(5)
+        base_deployer.time.sleep(0.1)
+        assert base_deployer.time.time() == pytest.approx(time.time(), abs=1)
+    assert base_deployer.time is time
+    assert slept == [DEPLOYMENT_POLL_SECONDS, 0.1]
+
+
+def test_zenml_deployers_still_poll_every_five_seconds() -> None:
+    # When this fails, ZenML polls differently: remove short_deployment_polls.
+    assert "sleep_time = 5" in inspect.getsource(base_deployer.BaseDeployer._poll_deployment)
