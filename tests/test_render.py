@@ -42,6 +42,7 @@ PROJECT_FILES = {
     "ml/quality.py",
     "ml/roles.py",
     "ml/search.py",
+    "ml/signature.py",
     "pipelines/__init__.py",
     "pipelines/batch_inference.py",
     "pipelines/online_inference.py",
@@ -95,6 +96,7 @@ PROJECT_FILES = {
     "tests/test_promotion.py",
     "tests/test_roles.py",
     "tests/test_search.py",
+    "tests/test_signature.py",
     "tests/test_upstream.py",
 }
 

@@ -39,3 +39,24 @@ def test_an_empty_frame_has_metadata_too(materializer) -> None:
     metadata = materializer.extract_metadata(pd.DataFrame({"value": pd.Series([], dtype=float)}))
     assert metadata["shape"] == (0, 1)
     assert math.isnan(metadata["mean"]["value"])
+
+
+def test_every_step_stores_its_data_frames_as_snappy_parquet() -> None:
+    import steps.etl
+    import steps.inference
+
+    frames = [
+        (name, output_name)
+        for module in (steps.etl, steps.inference)
+        for name in module.__all__
+        for output_name, output in getattr(module, name).entrypoint_definition.outputs.items()
+        if output.resolved_annotation is pd.DataFrame
+    ]
+    assert len(frames) >= 7
+    for name, output_name in frames:
+        step = getattr(steps.etl, name, None) or getattr(steps.inference, name)
+        configured = step.configuration.outputs.get(output_name)
+        sources = configured.materializer_source if configured else ()
+        assert [source.attribute for source in sources] == ["FastParquetMaterializer"], (
+            f"{name}.{output_name}"
+        )

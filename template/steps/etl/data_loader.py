@@ -5,10 +5,11 @@ from typing import Annotated
 import pandas as pd
 from zenml import step
 
+from materializers import FastParquetMaterializer
 from ml.data import load_dataset, split_inference_holdout
 
 
-@step
+@step(output_materializers=FastParquetMaterializer)
 def data_loader(
     dataset: str,
     dataset_path: str | None,

@@ -7,6 +7,7 @@ from sklearn.pipeline import Pipeline
 from zenml import log_metadata, step
 from zenml.logger import get_logger
 
+from materializers import FastParquetMaterializer
 from ml.contract import build_contract
 from ml.preprocessing import build_preprocessor, fit_and_transform
 from ml.roles import infer_roles
@@ -14,7 +15,12 @@ from ml.roles import infer_roles
 logger = get_logger(__name__)
 
 
-@step
+@step(
+    output_materializers={
+        "features_trn": FastParquetMaterializer,
+        "features_tst": FastParquetMaterializer,
+    }
+)
 def train_data_preprocessor(
     dataset_trn: pd.DataFrame,
     dataset_tst: pd.DataFrame,

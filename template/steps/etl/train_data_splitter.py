@@ -5,10 +5,11 @@ from typing import Annotated
 import pandas as pd
 from zenml import step
 
+from materializers import FastParquetMaterializer
 from ml.data import split_train_test
 
 
-@step
+@step(output_materializers=FastParquetMaterializer)
 def train_data_splitter(
     dataset: pd.DataFrame,
     target_column: str,

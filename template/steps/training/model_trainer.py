@@ -11,6 +11,7 @@ from zenml.enums import ArtifactType
 
 import ml
 from ml.search import too_many_rows, train_candidate
+from ml.signature import raw_rows_signature
 
 # The project's own code that a loaded MLflow model needs (its transformers).
 PROJECT_CODE = Path(ml.__file__).parent
@@ -54,7 +55,7 @@ def model_trainer(
         full_pipeline,
         name="model",
         registered_model_name=model_name,
-        signature=raw_rows_signature(raw_features, model.predict(features)),
+        signature=raw_rows_signature(raw_features, full_pipeline.predict),
         pip_requirements=[f"scikit-learn=={sklearn.__version__}"],
         code_paths=[str(PROJECT_CODE)],
         skops_trusted_types=trusted_types_of(full_pipeline),
@@ -92,24 +93,3 @@ def trusted_types_of(model: BaseEstimator) -> list[str]:
         for name in untrusted
         if name.split(".")[0] in ("sklearn", PROJECT_CODE.name) or name == "numpy.dtype"
     ]
-
-
-def raw_rows_signature(raw_features: pd.DataFrame, predictions: Any) -> Any:
-    """Return the MLflow signature of raw rows, with numeric columns of any number type.
-
-    MLflow refuses a null in a column its signature calls an integer, and an integer in
-    one it calls a decimal ("cannot safely convert int64 to float64"), while clients
-    send both for the same column; the pipeline's imputation reads either.
-    """
-    from mlflow.models import infer_signature
-    from mlflow.types.schema import AnyType, ColSpec, DataType, Schema
-
-    numbers = {DataType.integer, DataType.long, DataType.float, DataType.double}
-    signature = infer_signature(raw_features, predictions)
-    signature.inputs = Schema(
-        [
-            ColSpec(AnyType(), column.name, column.required) if column.type in numbers else column
-            for column in signature.inputs.inputs
-        ]
-    )
-    return signature
