@@ -19,7 +19,7 @@ demo-stop: $(BIN)/.installed ## Stop the model services the demo left running
 	$(BIN)/python scripts/demo.py stop $(DEMO_DIR)
 
 test: $(BIN)/.installed ## Run the template's test suite
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --durations=15
 
 benchmark: $(BIN)/.installed ## Time the generated project against plain scikit-learn
 	$(BIN)/python scripts/benchmark.py
