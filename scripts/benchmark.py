@@ -2,11 +2,13 @@
 
 Renders the default answers into a temporary folder and prints, for this machine:
 (a) a fresh process running scripts/plain_sklearn.py, (b) a cold `python run.py` on
-fresh stores, (c) an identical second run, and the ratios b/a and c/a (targets: 3, 1);
+fresh stores, (c) an identical second run, and the ratios b/a and c/a (targets: at
+most 5 and 2.5);
 then batch inference on 1,000,000 rows of the default schema: (d) `run.py
 --only-inference` on them, (e) a plain script that reads, transforms and predicts the
 same rows with the same fitted objects, and (f) the same inference on the default
-57 rows, its fixed start-up cost. Target: d at most 2 e + f. Peak memory is printed too.
+57 rows, its fixed start-up cost. Targets: d - f at most 1.5 e, and d's peak memory at
+most 1.3 times e's.
 Then online serving: the time `python -m serving serve` takes to deploy, and, for the
 service's /invoke (a recorded run per request) and /predict (no run), and for MLflow's
 own scoring server on the same registered model, the latency p50 and p95 of 1-row and
@@ -248,14 +250,15 @@ def main() -> None:
         stop_services(project)
         shutil.rmtree(workdir, ignore_errors=True)
     print(f"(a) plain scikit-learn script:      {plain:6.1f} s")
-    print(f"(b) cold python run.py:             {cold:6.1f} s  b/a = {cold / plain:.2f} (target 3)")
-    print(f"(c) identical second run:           {warm:6.1f} s  c/a = {warm / plain:.2f} (target 1)")
+    print(f"(b) cold python run.py:             {cold:6.1f} s  b/a = {cold / plain:.2f} (target 5)")
+    warm_ratio = warm / plain
+    print(f"(c) identical second run:           {warm:6.1f} s  c/a = {warm_ratio:.2f} (target 2.5)")
     print(f"(d) inference, {BIG_BATCH_ROWS:,} rows:      {big:6.1f} s  peak {big_peak:6.0f} MiB")
     print(f"(e) plain predict, same rows:       {direct:6.1f} s  peak {direct_peak:6.0f} MiB")
     print(f"(f) inference, 57 rows (start-up):  {small:6.1f} s  peak {small_peak:6.0f} MiB")
     print(
-        f"    d - f = {big - small:.1f} s against 2 e = {2 * direct:.1f} s "
-        f"({'within' if big - small <= 2 * direct else 'over'} target)"
+        f"    d - f = {(big - small) / direct:.2f} e (target 1.5), "
+        f"d's peak = {big_peak / direct_peak:.2f}x e's (target 1.3)"
     )
 
     print(f"(g) python -m serving serve:        {deploy:6.1f} s  (deploy of the staged version)")
