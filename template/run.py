@@ -123,7 +123,7 @@ def run_pipeline(pipeline_name: str, overrides: dict[str, Any], no_cache: bool) 
 @click.option(
     "--fail-on-quality-gates",
     is_flag=True,
-    help="Fail training when a quality gate is missed, instead of warning.",
+    help="Fail training when a quality gate is missed, instead of only not promoting.",
 )
 def main(
     only_training: bool,

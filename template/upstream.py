@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from typing import Any
 
 # ZenML checks a deployment every 5 s while it starts; a local one answers /health a
-# few seconds in, so a deploy waited 2.5 s too long on average (up to 5 s).
+# few seconds in, so a deploy waited 2.5 s too long on average (up to 5 s). Deployers
+# in the cloud take minutes and each check calls their API, so they keep ZenML's pace.
 DEPLOYMENT_POLL_SECONDS = 0.5
+SHORT_POLL_DEPLOYERS = ("local", "docker")
 
 
 def cache_package_lookups() -> None:
@@ -46,10 +48,18 @@ def _packages_by_module() -> Mapping[str, list[str]]:
 
 
 @contextmanager
-def short_deployment_polls(seconds: float = DEPLOYMENT_POLL_SECONDS) -> Iterator[None]:
-    """Within the block, ZenML's deployers wait at most `seconds` between checks."""
+def short_deployment_polls(
+    deployer_flavor: str, seconds: float = DEPLOYMENT_POLL_SECONDS
+) -> Iterator[None]:
+    """Within the block, a deployer on this machine waits at most `seconds` between checks.
+
+    Other flavors keep ZenML's own interval.
+    """
     from zenml.deployers import base_deployer
 
+    if deployer_flavor not in SHORT_POLL_DEPLOYERS:
+        yield
+        return
     original = base_deployer.time
     base_deployer.time = _ShortSleeps(seconds)
     try:

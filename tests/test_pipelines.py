@@ -64,10 +64,15 @@ def test_defaults_train_deploy_predict_and_compare_on_retrain(running_project) -
     assert missed["missed_gates"] == [
         f"accuracy on the test set is {missed['new_score']:.4f}, the gate asks for at least 1.01"
     ]
-    assert missed["reason"] == f"it missed the quality gates ({missed['missed_gates'][0]})"
+    assert missed["reason"] == (
+        f"it missed the quality gates ({missed['missed_gates'][0]}); version 1 keeps the stage"
+    )
     assert "current_score" not in missed
     assert state["staged_version"] == 1
-    assert state["versions"][2]["mlflow_tags"]["promotion.promote"] == "False"
+    # Trained from cache, it shares version 1's MLflow version, which keeps its tags.
+    assert state["versions"][2]["mlflow"] == first["mlflow"]
+    assert state["versions"][2]["mlflow_tags"]["promotion.promote"] == "True"
+    assert state["versions"][2]["mlflow_tags"]["promotion.zenml_version"] == "1"
 
     failed = run(project, "--fail-on-quality-gates", "--test-threshold", "1.01", check=False)
     assert "Pipeline training failed" in failed
@@ -88,6 +93,10 @@ def test_all_optional_features_off(running_project) -> None:
     assert_all_pipelines_completed(state, training_runs=2)
     assert [version["promotion"]["promote"] for version in state["versions"]] == [False, True]
     assert state["staged_version"] == 2
+    # Version 2, trained from cache, takes over the MLflow version and replaces its tags.
+    tags = state["versions"][1]["mlflow_tags"]
+    assert (tags["promotion.promote"], tags["promotion.zenml_version"]) == ("True", "2")
+    assert "promotion.missed_gates" not in tags
     steps = state["runs"]["training"][1]["steps"]
     assert not any("hp_tuning" in step for step in steps)
     assert "promote_latest" in steps and "notify_on_success" not in steps

@@ -34,21 +34,31 @@ class PromotionDecision:
         return {
             key: list(value) if isinstance(value, tuple) else value
             for key, value in asdict(self).items()
-            if value not in (None, ())
+            if value is not None and not (isinstance(value, tuple) and not value)
         }
 
 
 def refused_by_gates(
-    metric: Metric, new_score: float, missed_gates: Sequence[str]
+    metric: Metric,
+    new_score: float,
+    missed_gates: Sequence[str],
+    current_version: str | None = None,
+    min_improvement: float = 0.0,
 ) -> PromotionDecision | None:
-    """Return the refusal of a version that missed quality gates, or None if it met all."""
+    """Return the refusal of a version that missed quality gates, or None if it met all.
+
+    The refusal says which version, if any, keeps the stage.
+    """
     if not missed_gates:
         return None
+    keeps = f"; version {current_version} keeps the stage" if current_version else ""
     return PromotionDecision(
         False,
-        "it missed the quality gates (" + "; ".join(missed_gates) + ")",
+        "it missed the quality gates (" + "; ".join(missed_gates) + ")" + keeps,
         metric.name,
         new_score,
+        current_version=current_version,
+        min_improvement=min_improvement,
         missed_gates=tuple(missed_gates),
     )
 
@@ -65,7 +75,7 @@ def decide_by_metric(
 
     With no version in the stage, one that met its gates is promoted.
     """
-    refusal = refused_by_gates(metric, new_score, missed_gates)
+    refusal = refused_by_gates(metric, new_score, missed_gates, current_version, min_improvement)
     if refusal is not None:
         return refusal
     common = {

@@ -215,7 +215,7 @@ def serve(config: ServingConfig) -> ServingState:
     from serving.state import load_served_model
     from upstream import short_deployment_polls
 
-    with short_deployment_polls():
+    with short_deployment_polls(client.active_stack.deployer.flavor):
         deployment = online_inference.with_options(
             on_init=load_served_model,
             on_init_kwargs={"model_name": config.model_name, "model_version": staged.number},

@@ -49,6 +49,10 @@ def test_a_version_that_missed_a_gate_is_never_promoted() -> None:
         assert "accuracy on the test set is 0.7000, the gate asks for at least 0.8" in (
             decision.reason
         )
+    kept = decide_by_metric(accuracy, 0.7, 0.5, "1", 0.02, missed).as_metadata()
+    assert kept["reason"].endswith("; version 1 keeps the stage")
+    assert (kept["current_version"], kept["min_improvement"]) == ("1", 0.02)
+    assert "current_score" not in kept
 
 
 def test_quality_gates_report_each_miss_in_the_metric_direction() -> None:

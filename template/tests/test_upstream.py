@@ -44,14 +44,17 @@ def test_deployment_polls_are_short_inside_the_block_only(
 ) -> None:
     slept: list[float] = []
     monkeypatch.setattr(time, "sleep", slept.append)
-    with short_deployment_polls():
+    with short_deployment_polls("local"):
         base_deployer.time.sleep(5)
         base_deployer.time.sleep(0.1)
         assert base_deployer.time.time() == pytest.approx(time.time(), abs=1)
     assert base_deployer.time is time
-    assert slept == [DEPLOYMENT_POLL_SECONDS, 0.1]
+    with short_deployment_polls("gcp"):
+        base_deployer.time.sleep(5)
+    assert slept == [DEPLOYMENT_POLL_SECONDS, 0.1, 5]
 
 
 def test_zenml_deployers_still_poll_every_five_seconds() -> None:
     # When this fails, ZenML polls differently: remove short_deployment_polls.
-    assert "sleep_time = 5" in inspect.getsource(base_deployer.BaseDeployer._poll_deployment)
+    source = inspect.getsource(base_deployer.BaseDeployer._poll_deployment)
+    assert "sleep_time = 5" in source and "time.sleep(sleep_time)" in source

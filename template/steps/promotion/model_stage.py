@@ -26,8 +26,11 @@ def apply_decision(model: Model, stage: str, decision: PromotionDecision) -> Non
     """Record the decision on the new version and, when it says so, promote it.
 
     The decision is recorded on the ZenML model version and as tags of the MLflow
-    registered version the trainer recorded. Promotion moves the ZenML stage and sets
-    the MLflow registry alias named after the stage on that registered version.
+    registered version the trainer recorded. A version trained from cache shares the
+    registered version of the one that trained it: a refusal then leaves that version's
+    tags as they are (it may be the one serving), and a promotion replaces them.
+    Promotion moves the ZenML stage and sets the MLflow registry alias named after the
+    stage on the registered version.
     """
     logger.info(
         "Promotion of version %s to %s: %s (%s).",
@@ -43,9 +46,25 @@ def apply_decision(model: Model, stage: str, decision: PromotionDecision) -> Non
 
     client = MlflowClient()
     name, version = registered["registered_model"], registered["registered_version"]
-    for key, value in decision.as_metadata().items():
-        client.set_model_version_tag(name, version, f"promotion.{key}", str(value))
-    client.set_model_version_tag(name, version, "promotion.zenml_version", str(model.version))
+    tags = client.get_model_version(name, version).tags
+    owner = tags.get("promotion.zenml_version")
+    if decision.promote or owner in (None, str(model.version)):
+        wanted = {f"promotion.{key}": str(value) for key, value in decision.as_metadata().items()}
+        wanted["promotion.zenml_version"] = str(model.version)
+        for key in tags.keys() - wanted.keys():
+            if key.startswith("promotion."):
+                client.delete_model_version_tag(name, version, key)
+        for key, value in wanted.items():
+            client.set_model_version_tag(name, version, key, value)
+    else:
+        logger.info(
+            "MLflow version %s of '%s' also belongs to version %s and keeps its "
+            "promotion tags; this decision is recorded on version %s only.",
+            version,
+            name,
+            owner,
+            model.version,
+        )
     if decision.promote:
         model.set_stage(stage, force=True)
         client.set_registered_model_alias(name, stage, version)
