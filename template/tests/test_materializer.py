@@ -60,3 +60,16 @@ def test_every_step_stores_its_data_frames_as_snappy_parquet() -> None:
         assert [source.attribute for source in sources] == ["FastParquetMaterializer"], (
             f"{name}.{output_name}"
         )
+
+
+def test_outputs_are_configured_in_their_signature_order() -> None:
+    # ZenML hashes the configured outputs in this order into each step's cache key.
+    import steps.etl
+    import steps.inference
+
+    for module in (steps.etl, steps.inference):
+        for name in module.__all__:
+            step = getattr(module, name)
+            configured = list(step.configuration.outputs)
+            in_signature = [o for o in step.entrypoint_definition.outputs if o in configured]
+            assert configured == in_signature, name

@@ -58,3 +58,10 @@ def test_zenml_deployers_still_poll_every_five_seconds() -> None:
     # When this fails, ZenML polls differently: remove short_deployment_polls.
     source = inspect.getsource(base_deployer.BaseDeployer._poll_deployment)
     assert "sleep_time = 5" in source and "time.sleep(sleep_time)" in source
+
+
+def test_zenml_still_spreads_one_materializer_over_a_set_of_outputs() -> None:
+    # When this fails, ZenML keeps the outputs' order: steps may pass one materializer.
+    from zenml.steps.base_step import BaseStep
+
+    assert "allowed_output_names = set(" in inspect.getsource(BaseStep.configure)

@@ -9,7 +9,14 @@ from materializers import FastParquetMaterializer
 from ml.data import split_train_test
 
 
-@step(output_materializers=FastParquetMaterializer)
+# One materializer per named output: ZenML spreads a single one over a set of names,
+# whose random order changes the cache key from one process to the next.
+@step(
+    output_materializers={
+        "dataset_trn": FastParquetMaterializer,
+        "dataset_tst": FastParquetMaterializer,
+    }
+)
 def train_data_splitter(
     dataset: pd.DataFrame,
     target_column: str,
