@@ -112,8 +112,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     local = {"components": {"deployer": {"configuration": {"port": free_port()}}}}
     (project / "configs/stack.local.yaml").write_text(yaml.safe_dump(local))
     setup_stack(project)
-    # A weak first version (no `signal`), so that a later retrain is promoted.
-    output = run(project, "--drop-columns", "signal")
+    # A weak first version (no `signal`), so that a later retrain is promoted; it would
+    # miss the default gates (accuracy 0.8), which are lowered for it alone.
+    output = run(
+        project, "--drop-columns", "signal", "--train-threshold", "0", "--test-threshold", "0"
+    )
     try:
         yield Served(project, service_url(output))
     finally:
