@@ -43,8 +43,8 @@ def model_trainer(
             f"Cannot train: {reason}. Choose another family first under model_families, "
             "or turn on hp_tuning so that the families compete, in configs/training.yaml."
         )
-    # The features without the target are a copy (175 MB for 800,000 rows), and the
-    # raw rows' another: both are gone before serialising the model copies its arrays.
+    # Dropping the target copies the frame (175 MB for 800,000 rows); these copies and
+    # the raw rows' one below are freed before serialising copies the model's arrays.
     model = train_candidate(
         candidate,
         features_trn.drop(columns=[target_column]),
