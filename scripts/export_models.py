@@ -17,7 +17,7 @@ def main() -> None:
     """Pickle (preprocess_pipeline, model) of the version in the target stage."""
     parameters = yaml.safe_load(Path("configs/training.yaml").read_text())
     version = Client().get_model_version(
-        parameters["model"]["name"], parameters["parameters"]["target_stage"]
+        parameters["model"]["name"], parameters["parameters"]["promotion"]["target_environment"]
     )
     pair = (
         version.get_artifact("preprocess_pipeline").load(),

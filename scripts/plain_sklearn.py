@@ -27,7 +27,10 @@ from ml.search import (
 
 def main() -> None:
     """Train the best family as training does, then predict the held-out rows."""
-    p = yaml.safe_load(Path("configs/training.yaml").read_text())["parameters"]
+    groups = yaml.safe_load(Path("configs/training.yaml").read_text())["parameters"]
+    p = {key: value for group in groups.values() for key, value in group.items()}
+    batch = yaml.safe_load(Path("configs/batch_inference.yaml").read_text())["parameters"]
+    p["inference_data_path"] = batch["inference_data_path"]
     target = p["target_column"]
     frame = load_dataset(p["dataset"], p["dataset_path"], target)
     if p["inference_data_path"]:  # as training does: every labelled row trains
@@ -51,7 +54,7 @@ def main() -> None:
     features_trn, features_tst, preprocessor = fit_and_transform(train, test, target, preprocessor)
     x_trn, y_trn = features_trn.drop(columns=[target]), features_trn[target]
     x_search, y_search = sample_for_search(
-        features, train[target], p["search_max_rows"], p["task_type"], p["random_state"]
+        features, train[target], p["max_rows"], p["task_type"], p["random_state"]
     )
     metric = get_metric(p["metric"])
     results = [
@@ -62,8 +65,8 @@ def main() -> None:
             y_search,
             preprocessor,
             metric,
-            p["search_strategy"],
-            p["search_iterations"],
+            p["strategy"],
+            p["iterations"],
             p["cv_folds"],
             p["random_state"],
         )

@@ -8,27 +8,40 @@ from typing import Any
 import click
 import yaml
 
+from ml.settings import (
+    AlertSettings,
+    BatchInferenceConfig,
+    Settings,
+    SettingsError,
+    TrainingConfig,
+    load_settings,
+)
 from upstream import cache_package_lookups
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
 
 
-def load_config(name: str) -> dict[str, Any]:
-    """Return the parsed YAML file `configs/NAME.yaml`."""
-    path = CONFIGS / f"{name}.yaml"
+def load_training() -> TrainingConfig:
+    """Return configs/training.yaml, validated; a wrong key or value stops the run."""
     try:
-        return yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
-        raise click.ClickException(f"The configuration file {path} is missing.") from None
-    except yaml.YAMLError as error:
-        raise click.ClickException(f"{path} is not valid YAML: {error}") from None
+        return load_settings("training", TrainingConfig)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def load_batch_inference() -> BatchInferenceConfig:
+    """Return configs/batch_inference.yaml, validated; a wrong key or value stops the run."""
+    try:
+        return load_settings("batch_inference", BatchInferenceConfig)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def check_stack() -> None:
     """Fail early, naming the missing component, when the stack cannot run the project."""
     from zenml.client import Client
 
-    from steps.stack import SETUP_HINT
+    from stack.components import SETUP_HINT
 
     stack = Client().active_stack
     tracker = stack.experiment_tracker
@@ -39,64 +52,85 @@ def check_stack() -> None:
         )
 
 
-def require_staged_version() -> None:
-    """Stop before serving and predicting when training left no version in the stage."""
+def require_staged_version(training: TrainingConfig, after_training: bool) -> None:
+    """Stop before serving or predicting when no version holds the target stage."""
     from zenml.client import Client
 
-    training = load_config("training")
-    name, stage = training["model"]["name"], training["parameters"]["target_stage"]
+    name, stage = training.model.name, training.parameters.promotion.target_environment
     try:
         Client().get_model_version(name, stage)
     except KeyError:
+        why = (
+            "the version just trained missed its quality gates (the log names each one), "
+            "so nothing can serve or predict. Improve the model or lower the thresholds "
+            "under quality_gates in configs/training.yaml, then run again."
+            if after_training
+            else "train and promote one first with `python run.py --only-training`."
+        )
         raise click.ClickException(
-            f"No version of '{name}' holds the stage '{stage}': the version just trained "
-            "missed its quality gates (the log names each one), so nothing can serve or "
-            "predict. Improve the model or lower train_threshold/test_threshold in "
-            "configs/training.yaml, then run again."
+            f"No version of '{name}' holds the stage '{stage}': {why}"
         ) from None
 
 
-def serve_staged_version() -> None:
+def serve_staged_version(alerts: AlertSettings) -> None:
     """Serve the staged version online, alerting as the training configuration asks.
 
     Deployment happens here, on the client, rather than in a pipeline step: a
     containerised deployer needs the image that only the client builds.
     """
     from serving.deploy import ServingConfig, serve
-    from steps.stack import post_alert
+    from stack.components import post_alert
 
-    training = load_config("training")
-    config = ServingConfig.load()
+    try:
+        config = ServingConfig.load()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
     try:
         state = serve(config)
     except Exception as error:  # noqa: BLE001 - alert, then one line for the user
         message = f"Serving failed: {type(error).__name__}: {error}"
-        if training.get("extra", {}).get("notify_on_failure"):
+        if alerts.notify_on_failures:
             post_alert(message)
         raise click.ClickException(message) from None
     click.echo(state.describe(config))
-    if training.get("parameters", {}).get("notify_on_success_enabled"):
+    if alerts.notify_on_successes:
         post_alert(f"Online serving: {state.describe(config)}")
 
 
-def run_pipeline(pipeline_name: str, overrides: dict[str, Any], no_cache: bool) -> None:
-    """Run one pipeline with its configuration file and the command-line overrides."""
+def run_pipeline(
+    pipeline_name: str,
+    parameters: Settings,
+    model: dict[str, Any],
+    alerts: AlertSettings,
+    no_cache: bool,
+) -> None:
+    """Run one pipeline with its validated parameters, for the ZenML model `model`."""
     import importlib
 
-    config = load_config(pipeline_name)
-    parameters = {**config.get("parameters", {}), **overrides}
+    from zenml import Model
+
     pipeline = getattr(importlib.import_module(f"pipelines.{pipeline_name}"), pipeline_name)
     options: dict[str, Any] = {
-        "parameters": parameters,
-        "settings": {"docker": load_config("docker")},
+        "parameters": dict(parameters),
+        "model": Model(**model),
+        "settings": {"docker": load_docker_settings()},
     }
     if no_cache:
         options["enable_cache"] = False
-    if config.get("extra", {}).get("notify_on_failure"):
+    if alerts.notify_on_failures:
         from steps.alerts import notify_on_failure
 
         options["on_failure"] = notify_on_failure
-    pipeline.with_options(config_path=str(CONFIGS / f"{pipeline_name}.yaml"), **options)()
+    pipeline.with_options(**options)()
+
+
+def load_docker_settings() -> dict[str, Any]:
+    """Return configs/docker.yaml: ZenML's Docker settings for containerised steps."""
+    path = CONFIGS / "docker.yaml"
+    try:
+        return yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise click.ClickException(f"{path} cannot be read: {error}") from None
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -141,34 +175,55 @@ def main(
     Pipelines read their settings from configs/; the options below override them
     for one run.
     """
-    training_overrides: dict[str, Any] = {
-        name: value
-        for name, value in {
-            "test_size": test_size,
-            "train_threshold": train_threshold,
-            "test_threshold": test_threshold,
-        }.items()
-        if value is not None
-    }
-    if no_normalize:
-        training_overrides["normalize"] = False
-    if drop_columns:
-        training_overrides["drop_columns"] = [c.strip() for c in drop_columns.split(",")]
-    if fail_on_quality_gates:
-        training_overrides["fail_on_quality_gates"] = True
-
     if only_training and only_inference:
         raise click.UsageError("Choose --only-training or --only-inference, not both.")
+    training = with_overrides(
+        load_training(),
+        preprocessing={
+            "test_size": test_size,
+            "normalize": False if no_normalize else None,
+            "drop_columns": [c.strip() for c in drop_columns.split(",")] if drop_columns else None,
+        },
+        quality_gates={
+            "train_threshold": train_threshold,
+            "test_threshold": test_threshold,
+            "fail_on_quality_gates": True if fail_on_quality_gates else None,
+        },
+    )
+    batch = load_batch_inference() if not only_training else None
 
     cache_package_lookups()
     check_stack()
+    parameters = training.parameters
     if not only_inference:
-        run_pipeline("training", training_overrides, no_cache)
+        model = training.model.model_dump(exclude_none=True)
+        run_pipeline("training", parameters, model, parameters.alerts, no_cache)
+    if batch is not None:
+        require_staged_version(training, after_training=not only_inference)
     if not (only_training or only_inference):
-        require_staged_version()
-        serve_staged_version()
-    if not only_training:
-        run_pipeline("batch_inference", {}, no_cache)
+        serve_staged_version(parameters.alerts)
+    if batch is not None:
+        staged = {"name": training.model.name, "version": parameters.promotion.target_environment}
+        run_pipeline("batch_inference", batch.parameters, staged, batch.parameters.alerts, no_cache)
+
+
+def with_overrides(training: TrainingConfig, **groups: dict[str, Any]) -> TrainingConfig:
+    """Return the training settings with the command line's values set (None: unset)."""
+    from pydantic import ValidationError
+
+    parameters = training.parameters
+    update = {}
+    for group, values in groups.items():
+        chosen = {key: value for key, value in values.items() if value is not None}
+        if chosen:
+            current = getattr(parameters, group)
+            try:
+                update[group] = type(current).model_validate({**current.model_dump(), **chosen})
+            except ValidationError as error:
+                problem = error.errors()[0]
+                option = "--" + str(problem["loc"][0]).replace("_", "-")
+                raise click.BadParameter(problem["msg"], param_hint=option) from None
+    return training.model_copy(update={"parameters": parameters.model_copy(update=update)})
 
 
 if __name__ == "__main__":

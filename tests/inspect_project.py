@@ -18,7 +18,7 @@ def main() -> None:
     """Collect pipeline runs, model versions, stage, predictions and MLflow alias."""
     training = yaml.safe_load(Path("configs/training.yaml").read_text())
     name = training["model"]["name"]
-    stage = training["parameters"]["target_stage"]
+    stage = training["parameters"]["promotion"]["target_environment"]
     client = Client()
     runs: dict[str, list[dict]] = {}
     for run in client.list_pipeline_runs(sort_by="asc:created", size=100).items:
@@ -54,6 +54,9 @@ def main() -> None:
         version["mlflow_tags"] = registered.tags
     staged = client.get_model_version(name, stage)
     predictions = staged.get_artifact("predictions")
+    batch_runs = client.list_pipeline_runs(
+        pipeline_name="batch_inference", sort_by="desc:created", size=1
+    ).items
     alias_version = mlflow_client.get_model_version_by_alias(name, stage).version
     print(
         json.dumps(
@@ -63,9 +66,26 @@ def main() -> None:
                 "staged_version": staged.number,
                 "predictions": len(predictions.load()) if predictions else None,
                 "mlflow_alias_version": str(alias_version),
+                "rows_predicted_that_trained": rows_predicted_that_trained(batch_runs, staged),
             }
         )
     )
+
+
+def rows_predicted_that_trained(batch_runs: list, staged) -> int | None:
+    """Return how many rows the last batch run predicted were trained on by the version.
+
+    None without a batch run, and on large tables, which tests of leakage do not use.
+    """
+    if not batch_runs or "inference_data_loader" not in batch_runs[0].steps:
+        return None
+    loader = batch_runs[0].steps["inference_data_loader"]
+    rows = loader.outputs["inference_dataset"][0].load()
+    trained = staged.get_artifact("raw_dataset").load()
+    if len(trained) > 100_000:
+        return None
+    target = staged.run_metadata["data_contract"]["target_column"]
+    return len(rows.merge(trained.drop(columns=[target]), how="inner"))
 
 
 if __name__ == "__main__":

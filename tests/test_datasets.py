@@ -219,10 +219,10 @@ def test_a_real_table_gets_roles_a_bounded_width_and_a_sampled_search(running_pr
     new_rows.loc[5:7, "carrier"] = "ZZ"  # a carrier training never saw
     new_rows.to_csv(project / "data" / "new_flights.csv", index=False)
     training = yaml.safe_load((project / "configs" / "training.yaml").read_text())
-    training["parameters"]["model_families"]["svm"]["max_training_rows"] = 1000
-    training["parameters"].update(
-        column_roles={"seats": "high_cardinality"}, max_features=20, search_max_rows=500
-    )
+    parameters = training["parameters"]
+    parameters["search"]["model_families"]["svm"]["max_training_rows"] = 1000
+    parameters["search"]["max_rows"] = 500
+    parameters["preprocessing"].update(column_roles={"seats": "high_cardinality"}, max_features=20)
     (project / "configs" / "training.yaml").write_text(yaml.safe_dump(training, sort_keys=False))
 
     output = run(project)
@@ -253,7 +253,7 @@ def test_a_real_table_gets_roles_a_bounded_width_and_a_sampled_search(running_pr
     assert selection["best"] == "hist_gradient_boosting" and list(selection["skipped"]) == ["svm"]
     assert version["evaluation"]["test"] > 0.8
 
-    training["parameters"]["column_roles"] = {"remark": "ordinal"}
+    parameters["preprocessing"]["column_roles"] = {"remark": "ordinal"}
     (project / "configs" / "training.yaml").write_text(yaml.safe_dump(training, sort_keys=False))
     output = run(project, "--only-training", check=False)
     assert "column_roles gives 'remark' the role 'ordinal': use one of numeric," in output

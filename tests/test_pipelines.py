@@ -34,6 +34,21 @@ def test_defaults_train_deploy_predict_and_compare_on_retrain(running_project) -
     assert state["mlflow_alias_version"] == first["mlflow"]["registered_version"]
     assert state["predictions"] == 57  # the 10 % of 569 rows held out for inference
     assert state["runs"]["batch_inference"][-1]["model_version"] == 1
+    assert state["rows_predicted_that_trained"] == 0
+
+    # Data settings edited after training do not reach batch inference: it predicts the
+    # rows that version 1 held out, never rows it trained on.
+    config = project / "configs" / "training.yaml"
+    trained_with = config.read_text()
+    config.write_text(
+        trained_with.replace("random_state: 42", "random_state: 7").replace(
+            "inference_share: 0.1", "inference_share: 0.3"
+        )
+    )
+    output = run(project, "--only-inference", "--no-cache")
+    assert "Predicting 57 rows with model version 1." in output
+    assert inspect(project)["rows_predicted_that_trained"] == 0
+    config.write_text(trained_with)
     searches = [
         step for step in state["runs"]["training"][0]["steps"] if "hp_tuning_search" in step
     ]
@@ -166,7 +181,7 @@ def test_a_weaker_retrain_keeps_the_stage_and_a_stronger_one_takes_it(running_pr
     # the comparison, so the gates are off.
     config = project / "configs" / "training.yaml"
     settings = yaml.safe_load(config.read_text())
-    settings["parameters"].update(train_threshold=None, test_threshold=None)
+    settings["parameters"]["quality_gates"].update(train_threshold=None, test_threshold=None)
     config.write_text(yaml.safe_dump(settings, sort_keys=False))
     # Two strong features, then one weak feature, then every feature.
     run(project, "--only-training", "--drop-columns", drop_all_but("worst area", "worst texture"))

@@ -42,6 +42,7 @@ PROJECT_FILES = {
     "ml/quality.py",
     "ml/roles.py",
     "ml/search.py",
+    "ml/settings.py",
     "ml/signature.py",
     "pipelines/__init__.py",
     "pipelines/batch_inference.py",
@@ -54,9 +55,11 @@ PROJECT_FILES = {
     "serving/http.py",
     "serving/service.py",
     "serving/state.py",
+    "stack/__init__.py",
+    "stack/components.py",
+    "stack/registry.py",
+    "stack/stages.py",
     "steps/__init__.py",
-    "steps/model_registry.py",
-    "steps/stack.py",
     "steps/alerts/__init__.py",
     "steps/alerts/notify_on_failure.py",
     "steps/alerts/notify_on_success.py",
@@ -76,7 +79,6 @@ PROJECT_FILES = {
     "steps/inference/online_predict.py",
     "steps/inference/predictions_exporter.py",
     "steps/promotion/__init__.py",
-    "steps/promotion/model_stage.py",
     "steps/promotion/promote_latest.py",
     "steps/promotion/promote_with_metric_compare.py",
     "steps/training/__init__.py",
@@ -192,16 +194,17 @@ def test_answers_reach_the_configs(render_project: Renderer, answers: dict) -> N
     training = yaml.safe_load((project / "configs" / "training.yaml").read_text())
     inference = yaml.safe_load((project / "configs" / "batch_inference.yaml").read_text())
     parameters = training["parameters"]
-    assert parameters["hp_tuning"] is answers["hyperparameters_tuning"]
-    assert parameters["promotion"] == (
-        "metric_compare" if answers["metric_compare_promotion"] else "latest"
-    )
-    assert parameters["target_stage"] == answers["target_environment"]
-    assert inference["model"]["version"] == answers["target_environment"]
-    assert inference["parameters"]["data_quality_checks"] is answers["data_quality_checks"]
+    assert parameters["search"]["hyperparameters_tuning"] is answers["hyperparameters_tuning"]
+    assert parameters["promotion"]["metric_compare"] is answers["metric_compare_promotion"]
+    assert parameters["promotion"]["target_environment"] == answers["target_environment"]
+    assert set(inference) == {"parameters"}  # the model and its stage come from training
+    drift = inference["parameters"]["drift"]
+    assert drift["data_quality_checks"] is answers["data_quality_checks"]
     for config in (training, inference):
-        assert config["extra"]["notify_on_failure"] is answers["notify_on_failures"]
-        assert config["parameters"]["notify_on_success_enabled"] is answers["notify_on_successes"]
+        assert config["parameters"]["alerts"] == {
+            "notify_on_failures": answers["notify_on_failures"],
+            "notify_on_successes": answers["notify_on_successes"],
+        }
 
 
 def generated_texts(project: Path) -> dict[Path, str]:
@@ -299,16 +302,19 @@ def test_model_answers_reach_the_training_config(
     inference = yaml.safe_load((project / "configs" / "batch_inference.yaml").read_text())[
         "parameters"
     ]
-    assert training["task_type"] == task_type
-    assert training["metric"] == metric
-    assert list(training["model_families"]) == families
-    assert training["search_strategy"] == answers.get("search_strategy", "random")
-    assert training["cv_folds"] == answers.get("cv_folds", 3)
-    for key in ("dataset", "dataset_path", "target_column", "inference_data_path"):
-        assert training[key] == inference[key]
-    assert training["dataset"] == answers.get("dataset", "breast_cancer")
+    assert training["data"]["task_type"] == task_type
+    assert training["promotion"]["metric"] == metric
+    assert list(training["search"]["model_families"]) == families
+    assert training["search"]["strategy"] == answers.get("search_strategy", "random")
+    assert training["search"]["cv_folds"] == answers.get("cv_folds", 3)
+    # Data settings live in training's file only; batch inference adds its new rows.
+    assert training["data"]["dataset"] == answers.get("dataset", "breast_cancer")
+    assert inference["inference_data_path"] == (answers.get("inference_data_path") or None)
+    assert training["data"]["inference_share"] == (
+        0.0 if answers.get("inference_data_path") else 0.1
+    )
     kind = "Regressor" if task_type == "regression" else "Classifier"
-    for family, spec in training["model_families"].items():
+    for family, spec in training["search"]["model_families"].items():
         if family in {"decision_tree", "random_forest", "hist_gradient_boosting", "knn"}:
             assert spec["estimator"].endswith(kind), family
 
@@ -322,8 +328,8 @@ def test_rendered_grids_build_in_the_generated_project(
         project, ["-m", "pytest", "-q", "tests/test_configs.py"], check=False, capture=True
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    # One test per family, the metric's, and the roles' and bounds'.
-    assert f"{len(families) + 2} passed" in result.stdout
+    # One test per family, the whole-file check, and the refused edits.
+    assert f"{len(families) + 9} passed" in result.stdout
 
 
 def test_without_an_alerter_no_slack_code_or_dependency_is_rendered(

@@ -143,9 +143,9 @@ def test_update_keeps_user_edits_migrates_answers_and_still_runs(
         assert not CONFLICT_MARKER.search(path.read_text(errors="replace")), path
     assert "Team check: scoring" in evaluator.read_text()
     parameters = yaml.safe_load(training_config.read_text())["parameters"]
-    assert parameters["cv_folds"] == 4  # the user's value
-    assert parameters["test_size"] == 0.2  # the template's improvement
-    assert parameters["notify_on_success_enabled"] is True  # the migrated answer
+    assert parameters["search"]["cv_folds"] == 4  # the user's value
+    assert parameters["preprocessing"]["test_size"] == 0.2  # the template's improvement
+    assert parameters["alerts"]["notify_on_successes"] is True  # the migrated answer
     assert (project / "ml" / "features.py").exists()
     assert local_stack.read_text() == "components:\n  orchestrator:\n    configuration: {}\n"
     assert_ruff_clean(project)
@@ -182,9 +182,12 @@ def test_changing_answers_on_update_adds_and_removes_files(
     stack = yaml.safe_load((project / "configs" / "stack.yaml").read_text())["components"]
     assert stack["alerter"]["flavor"] == "slack_web_api"
     inference = yaml.safe_load((project / "configs" / "batch_inference.yaml").read_text())
-    assert inference["parameters"]["data_quality_checks"] is False
+    assert inference["parameters"]["drift"]["data_quality_checks"] is False
     training = yaml.safe_load((project / "configs" / "training.yaml").read_text())
-    assert list(training["parameters"]["model_families"]) == ["logistic_regression", "knn"]
+    assert list(training["parameters"]["search"]["model_families"]) == [
+        "logistic_regression",
+        "knn",
+    ]
     assert_ruff_clean(project)
 
     git(project, "add", "--all")

@@ -5,8 +5,12 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from ml.settings import DataSettings
 
 logger = logging.getLogger(__name__)
 
@@ -118,12 +122,36 @@ def split_inference_holdout(
     """Split off a fixed, seeded share of rows for batch inference.
 
     Returns the rows left for training and the held-out rows, in that order; the same
-    seed always holds out the same rows, so training never sees the inference data.
+    seed always holds out the same rows, so training never sees the inference data. A
+    share of 0 holds out nothing: new rows then come from a file of their own.
     """
-    if not 0.0 < inference_share < 1.0:
-        raise ValueError(f"inference_share must be between 0 and 1, got {inference_share}.")
+    if not 0.0 <= inference_share < 1.0:
+        raise ValueError(f"inference_share must be at least 0 and below 1, not {inference_share}.")
     held_out = frame.sample(frac=inference_share, random_state=random_state)
     return frame.drop(index=held_out.index), held_out
+
+
+def load_held_out_rows(data: DataSettings, trained_on: str | None, version: str) -> pd.DataFrame:
+    """Return the labelled rows that model `version` held out of training.
+
+    `data` is the version's own data settings and `trained_on` the digest of the file it
+    was trained on; rows are refused when the version held none out or the file has
+    changed since, because then they could be rows the model was trained on.
+    """
+    fix = "set inference_data_path in configs/batch_inference.yaml to a file of new rows"
+    if data.inference_share == 0:
+        raise ValueError(
+            f"Model version {version} was trained on every labelled row, so none is held "
+            f"out for batch inference: {fix}."
+        )
+    if data.dataset_path and file_version(data.dataset_path) != trained_on:
+        raise ValueError(
+            f"{data.dataset_path} has changed since model version {version} was trained on "
+            f"it, so its held-out rows are no longer known: {fix}, or train again."
+        )
+    labelled = load_dataset(data.dataset, data.dataset_path, data.target_column)
+    _, held_out = split_inference_holdout(labelled, data.inference_share, data.random_state)
+    return held_out
 
 
 def split_train_test(

@@ -97,6 +97,6 @@ def get_metric(name: str, task_type: str | None = None) -> Metric:
         fitting = ", ".join(m.name for m in METRICS.values() if m.task_type == task_type)
         raise ValueError(
             f"The metric '{name}' scores {metric.task_type}, but the task is {task_type}: "
-            f"set `metric` in configs/training.yaml to one of {fitting}."
+            f"choose one of {fitting}."
         )
     return metric

@@ -9,12 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_FILE = PROJECT_ROOT / "configs" / "serving.yaml"
+CONFIGS = PROJECT_ROOT / "configs"
 # The code a deployment runs: a change to any of it is deployed again.
-SERVED_PACKAGES = ("ml", "materializers", "pipelines", "serving", "steps")
+SERVED_PACKAGES = ("ml", "materializers", "pipelines", "serving", "stack", "steps")
 HEALTH_TIMEOUT_SECONDS = 3
 
 logger = logging.getLogger(__name__)
@@ -22,7 +20,11 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ServingConfig:
-    """The settings of configs/serving.yaml."""
+    """What serving needs: the staged version and the service's own settings.
+
+    The model and its stage are read from configs/training.yaml, the rest from
+    configs/serving.yaml.
+    """
 
     model_name: str
     stage: str
@@ -31,22 +33,17 @@ class ServingConfig:
     deploy_timeout: int
 
     @classmethod
-    def load(cls, path: Path = CONFIG_FILE) -> ServingConfig:
-        """Read the serving settings, naming the file when they are incomplete."""
-        try:
-            raw = yaml.safe_load(path.read_text()) or {}
-            return cls(
-                model_name=str(raw["model"]["name"]),
-                stage=str(raw["model"]["stage"]),
-                deployment_name=str(raw["deployment_name"]),
-                max_request_bytes=int(raw["max_request_bytes"]),
-                deploy_timeout=int(raw["deploy_timeout"]),
-            )
-        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as error:
-            raise ValueError(
-                f"{path} is missing or incomplete ({type(error).__name__}: {error}): it needs "
-                "model.name, model.stage, deployment_name, max_request_bytes and deploy_timeout."
-            ) from None
+    def load(cls, folder: Path = CONFIGS) -> ServingConfig:
+        """Read both files, naming the file and the key when one is wrong."""
+        from ml.settings import ServingSettings, TrainingConfig, load_settings
+
+        training = load_settings("training", TrainingConfig, folder)
+        serving = load_settings("serving", ServingSettings, folder)
+        return cls(
+            model_name=training.model.name,
+            stage=training.parameters.promotion.target_environment,
+            **serving.model_dump(),
+        )
 
 
 @dataclass(frozen=True)

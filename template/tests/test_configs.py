@@ -1,4 +1,4 @@
-"""The training configuration is usable as written: metric, families and search spaces."""
+"""The configuration files are valid as rendered, and a wrong one is refused by name."""
 
 from pathlib import Path
 
@@ -6,29 +6,87 @@ import pytest
 import yaml
 
 from ml.metrics import get_metric
-from ml.roles import ROLES
 from ml.search import build_estimator, search_space
+from ml.settings import (
+    CONFIGS,
+    BatchInferenceConfig,
+    ServingSettings,
+    SettingsError,
+    TrainingConfig,
+    load_settings,
+)
 
-TRAINING = yaml.safe_load(
-    (Path(__file__).resolve().parent.parent / "configs" / "training.yaml").read_text()
-)["parameters"]
+TRAINING = load_settings("training", TrainingConfig).parameters
 
 
-def test_the_metric_fits_the_task() -> None:
-    get_metric(TRAINING["metric"], TRAINING["task_type"])
+def test_every_file_is_valid() -> None:
+    load_settings("batch_inference", BatchInferenceConfig)
+    load_settings("serving", ServingSettings)
+    get_metric(TRAINING.promotion.metric, TRAINING.data.task_type)
 
 
-@pytest.mark.parametrize("family", sorted(TRAINING["model_families"]))
+@pytest.mark.parametrize("family", sorted(TRAINING.search.model_families))
 def test_each_family_builds_and_its_space_parses(family: str) -> None:
-    spec = TRAINING["model_families"][family]
+    spec = TRAINING.search.model_families[family]
     estimator = build_estimator(spec["estimator"], spec.get("defaults") or {}, random_state=0)
-    metric = get_metric(TRAINING["metric"])
-    metric.check_estimator(estimator)
-    space = search_space(family, spec.get("search_space") or {}, TRAINING["search_strategy"])
+    get_metric(TRAINING.promotion.metric).check_estimator(estimator)
+    space = search_space(family, spec.get("search_space") or {}, TRAINING.search.strategy)
     assert set(space) <= set(estimator.get_params())
 
 
-def test_column_roles_and_bounds_are_usable() -> None:
-    assert set(TRAINING["column_roles"].values()) <= set(ROLES)
-    assert TRAINING["max_features"] >= 1
-    assert TRAINING["search_max_rows"] >= 2 * TRAINING["cv_folds"]
+def edited(tmp_path: Path, edit: dict[tuple[str, ...], object]) -> Path:
+    """Write configs/training.yaml into tmp_path with the values at `edit`'s key paths."""
+    document = yaml.safe_load((CONFIGS / "training.yaml").read_text())
+    for path, value in edit.items():
+        parent = document
+        for key in path[:-1]:
+            parent = parent[key]
+        if value is KeyError:
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = value
+    (tmp_path / "training.yaml").write_text(yaml.safe_dump(document))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            {("parameters", "search", "cv_fold"): 4},
+            "parameters.search.cv_fold is not a setting",
+        ),
+        (
+            {("parameters", "search", "cv_folds"): 1},
+            "parameters.search.cv_folds Input should be greater than or equal to 2 (it is 1)",
+        ),
+        (
+            {("parameters", "promotion", "min_improvement"): float("nan")},
+            "parameters.promotion.min_improvement Input should be a finite number",
+        ),
+        (
+            {("parameters", "promotion", "metric_compare"): "latest"},
+            "parameters.promotion.metric_compare Input should be a valid boolean",
+        ),
+        (
+            {("parameters", "promotion", "metric"): "r2"},
+            "The metric 'r2' scores regression, but the task is",
+        ),
+        ({("parameters", "data", "target_column"): KeyError}, "data.target_column is missing"),
+        ({("extra",): {"notify_on_failure": True}}, "training.yaml: extra is not a setting"),
+    ],
+)
+def test_a_wrong_key_or_value_is_named_with_its_file_and_path(
+    tmp_path: Path, edit: dict, message: str
+) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings("training", TrainingConfig, edited(tmp_path, edit))
+    assert message in str(refused.value)
+    assert str(tmp_path / "training.yaml") in str(refused.value)
+    assert "\n" not in str(refused.value)
+
+
+def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
+    (tmp_path / "training.yaml").write_text("model:\n  name: x\nparameters: [unclosed\n")
+    with pytest.raises(SettingsError, match=r"training.yaml is not valid YAML \(line \d+\)"):
+        load_settings("training", TrainingConfig, tmp_path)

@@ -5,7 +5,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ml.data import load_dataset, read_table, split_inference_holdout, split_train_test, write_table
+from ml.data import (
+    file_version,
+    load_dataset,
+    load_held_out_rows,
+    read_table,
+    split_inference_holdout,
+    split_train_test,
+    write_table,
+)
+from ml.settings import DataSettings
 
 
 def test_bundled_dataset_has_its_target_column() -> None:
@@ -75,3 +84,41 @@ def test_relative_paths_start_at_the_project(mixed_frame: pd.DataFrame, tmp_path
     written = write_table(mixed_frame, tmp_path / "out" / "rows.parquet", "predictions_path")
     assert written.is_file()
     assert len(read_table(written, "x")) == len(mixed_frame)
+
+
+def test_held_out_rows_are_exactly_the_rows_training_never_saw(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"x": range(200), "target": [0, 1] * 100})
+    path = tmp_path / "rows.csv"
+    frame.to_csv(path, index=False)
+    data = DataSettings(
+        dataset="custom",
+        dataset_path=str(path),
+        target_column="target",
+        task_type="classification",
+        inference_share=0.2,
+        random_state=3,
+    )
+    training_rows, _ = split_inference_holdout(frame, data.inference_share, data.random_state)
+    held_out = load_held_out_rows(data, file_version(path), "1")
+    assert len(held_out) == 40
+    assert set(held_out["x"]).isdisjoint(training_rows["x"])
+
+
+def test_held_out_rows_are_refused_when_none_were_held_out_or_the_file_changed(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "rows.csv"
+    pd.DataFrame({"x": range(20), "target": [0, 1] * 10}).to_csv(path, index=False)
+    settings = {
+        "dataset": "custom",
+        "dataset_path": str(path),
+        "target_column": "target",
+        "task_type": "classification",
+        "random_state": 3,
+    }
+    digest = file_version(path)
+    with pytest.raises(ValueError, match="trained on every labelled row"):
+        load_held_out_rows(DataSettings(**settings, inference_share=0.0), digest, "2")
+    path.write_text(path.read_text() + "99,1\n")
+    with pytest.raises(ValueError, match="has changed since model version 2 was trained"):
+        load_held_out_rows(DataSettings(**settings, inference_share=0.1), digest, "2")

@@ -4,7 +4,7 @@ from zenml import get_step_context
 from zenml.utils.dashboard_utils import get_run_url
 
 from ml.alerts import failure_message
-from steps.stack import post_alert
+from stack.components import post_alert
 
 
 def notify_on_failure(exception: BaseException) -> None:

@@ -6,7 +6,7 @@ import pandas as pd
 from zenml import get_step_context, step
 
 from ml.alerts import success_message
-from steps.stack import post_alert
+from stack.components import post_alert
 
 
 @step(enable_cache=False)

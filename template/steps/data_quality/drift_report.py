@@ -13,7 +13,6 @@ def drift_report(
     reference: pd.DataFrame,
     current: pd.DataFrame,
     preprocess_pipeline: Pipeline,
-    target_column: str,
     sample_rows: int,
 ) -> tuple[Annotated[dict[str, Any], "drift_summary"], Annotated[HTMLString, "drift_report"]]:
     """Compare the new rows with the training rows, feature by feature.
@@ -26,7 +25,7 @@ def drift_report(
 
     contract = get_step_context().inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
     summary, html = build_drift_report(
-        reference.drop(columns=[target_column], errors="ignore"),
+        reference.drop(columns=[contract["target_column"]], errors="ignore"),
         current,
         sample_rows,
         roles=drifting_columns(contract),

@@ -3,30 +3,29 @@
 from typing import Annotated
 
 import pandas as pd
-from zenml import step
+from zenml import log_metadata, step
 
 from materializers import FastParquetMaterializer
 from ml.data import load_dataset, split_inference_holdout
+from ml.settings import DataSettings
 
 
 @step(output_materializers=FastParquetMaterializer)
 def data_loader(
-    dataset: str,
-    dataset_path: str | None,
-    target_column: str,
-    inference_data_path: str | None,
-    inference_share: float,
-    random_state: int,
-    dataset_version: str | None,
+    data: DataSettings, dataset_version: str | None
 ) -> Annotated[pd.DataFrame, "raw_dataset"]:
     """Return the labelled rows, without those held out for batch inference.
 
-    With a separate `inference_data_path`, every labelled row is used for training.
-    `dataset_version`, the file's content digest, is not read: as a parameter it
-    makes the step cache follow the file's content.
+    `dataset_version` is the file's content digest: as a parameter it makes the step
+    cache follow the file's content. The data settings and the digest are recorded on
+    the returned artifact, so that batch inference finds the rows this version never
+    saw from the version itself.
     """
-    frame = load_dataset(dataset, dataset_path, target_column)
-    if inference_data_path:
-        return frame
-    training_rows, _ = split_inference_holdout(frame, inference_share, random_state)
+    frame = load_dataset(data.dataset, data.dataset_path, data.target_column)
+    training_rows, _ = split_inference_holdout(frame, data.inference_share, data.random_state)
+    # ZenML's metadata holds no None: an unset value is left out.
+    recorded = {"data_settings": data.model_dump(exclude_none=True)}
+    if dataset_version:
+        recorded["dataset_version"] = dataset_version
+    log_metadata(metadata=recorded, artifact_name="raw_dataset", infer_artifact=True)
     return training_rows

@@ -9,37 +9,39 @@ from zenml.logger import get_logger
 
 from materializers import FastParquetMaterializer
 from ml.contract import enforce_contract
-from ml.data import load_dataset, read_table, split_inference_holdout
+from ml.data import load_held_out_rows, read_table
+from ml.settings import DataSettings
 
 logger = get_logger(__name__)
 
 
 @step(output_materializers=FastParquetMaterializer)
 def inference_data_loader(
-    dataset: str,
-    dataset_path: str | None,
-    target_column: str,
     inference_data_path: str | None,
-    inference_share: float,
-    random_state: int,
     data_version: str | None,
     preprocess_pipeline: Pipeline,
 ) -> Annotated[pd.DataFrame, "inference_dataset"]:
     """Return the new rows, checked against the data contract of the promoted version.
 
-    The rows come from `inference_data_path` when it is set, otherwise from the share
-    of the dataset that training held out. A target column, if present, is removed.
-    The contract is the metadata of the version's `preprocess_pipeline` artifact;
-    `data_version`, the source file's content digest, only keys the step cache.
+    The rows come from `inference_data_path` when it is set, otherwise from the rows
+    the version held out of training, found with the data settings recorded on the
+    version. A target column, if present, is removed. The contract is the metadata of
+    the version's `preprocess_pipeline` artifact; `data_version`, the file's content
+    digest, only keys the step cache.
     """
+    context = get_step_context()
+    contract = context.inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
     if inference_data_path:
         frame = read_table(inference_data_path, "inference_data_path")
     else:
-        labelled = load_dataset(dataset, dataset_path, target_column)
-        _, frame = split_inference_holdout(labelled, inference_share, random_state)
-    contract = get_step_context().inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
+        trained = context.model.get_artifact("raw_dataset").run_metadata
+        frame = load_held_out_rows(
+            DataSettings.model_validate(trained["data_settings"]),
+            trained.get("dataset_version"),
+            str(context.model.version),
+        )
     checked, warnings = enforce_contract(
-        frame.drop(columns=[target_column], errors="ignore"), contract
+        frame.drop(columns=[contract["target_column"]], errors="ignore"), contract
     )
     for warning in warnings:
         logger.warning(warning)

@@ -11,6 +11,7 @@ from materializers import FastParquetMaterializer
 from ml.contract import build_contract
 from ml.preprocessing import build_preprocessor, fit_and_transform
 from ml.roles import infer_roles
+from ml.settings import DataSettings, PreprocessingSettings
 
 logger = get_logger(__name__)
 
@@ -24,13 +25,8 @@ logger = get_logger(__name__)
 def train_data_preprocessor(
     dataset_trn: pd.DataFrame,
     dataset_tst: pd.DataFrame,
-    target_column: str,
-    task_type: str,
-    normalize: bool,
-    drop_columns: list[str],
-    column_roles: dict[str, str],
-    max_features: int,
-    random_state: int,
+    data: DataSettings,
+    preprocessing: PreprocessingSettings,
 ) -> tuple[
     Annotated[pd.DataFrame, "features_trn"],
     Annotated[pd.DataFrame, "features_tst"],
@@ -38,37 +34,35 @@ def train_data_preprocessor(
 ]:
     """Return both sets transformed and the fitted pipeline that inference reuses.
 
-    Each column's role is inferred from the training rows unless `column_roles` sets
+    Each column's role is inferred from the training rows unless `preprocessing.column_roles` sets
     it. The data contract of the training rows, roles included, is recorded on the
     pipeline artifact, which inference checks new rows against, and on the model
     version.
     """
-    features = dataset_trn.drop(columns=[target_column])
-    roles = infer_roles(features, column_roles)
-    contract = build_contract(dataset_trn, target_column, task_type, roles)
+    features = dataset_trn.drop(columns=[data.target_column])
+    roles = infer_roles(features, preprocessing.column_roles)
+    contract = build_contract(dataset_trn, data.target_column, data.task_type, roles)
     preprocessor = build_preprocessor(
         features,
         roles,
-        normalize,
-        max_features,
+        preprocessing.normalize,
+        preprocessing.max_features,
         target_classes=len(contract.get("target_classes", [])),
-        random_state=random_state,
-        drop_columns=drop_columns,
+        random_state=data.random_state,
+        drop_columns=preprocessing.drop_columns,
     )
     features_trn, features_tst, preprocess_pipeline = fit_and_transform(
-        dataset_trn, dataset_tst, target_column, preprocessor
+        dataset_trn, dataset_tst, data.target_column, preprocessor
     )
     width = features_trn.shape[1] - 1
     logger.info(
         "Column roles: %s; %d feature columns (max_features %d).",
         ", ".join(f"{name} {role}" for name, role in roles.items()),
         width,
-        max_features,
+        preprocessing.max_features,
     )
-    preprocessing = {"feature_columns": width, "max_features": max_features}
-    log_metadata(
-        metadata={"data_contract": contract, "preprocessing": preprocessing}, infer_model=True
-    )
+    widths = {"feature_columns": width, "max_features": preprocessing.max_features}
+    log_metadata(metadata={"data_contract": contract, "preprocessing": widths}, infer_model=True)
     log_metadata(
         metadata={"data_contract": contract},
         artifact_name="preprocess_pipeline",

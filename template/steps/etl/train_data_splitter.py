@@ -7,6 +7,7 @@ from zenml import step
 
 from materializers import FastParquetMaterializer
 from ml.data import split_train_test
+from ml.settings import DataSettings
 
 
 # One materializer per named output: ZenML spreads a single one over a set of names,
@@ -18,14 +19,14 @@ from ml.data import split_train_test
     }
 )
 def train_data_splitter(
-    dataset: pd.DataFrame,
-    target_column: str,
-    test_size: float,
-    random_state: int,
-    task_type: str,
+    dataset: pd.DataFrame, data: DataSettings, test_size: float
 ) -> tuple[Annotated[pd.DataFrame, "dataset_trn"], Annotated[pd.DataFrame, "dataset_tst"]]:
     """Return the training and test sets, stratified on the target for classification."""
     train, test = split_train_test(
-        dataset, target_column, test_size, random_state, stratify=task_type == "classification"
+        dataset,
+        data.target_column,
+        test_size,
+        data.random_state,
+        stratify=data.task_type == "classification",
     )
     return train, test

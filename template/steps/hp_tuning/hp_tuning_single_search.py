@@ -9,6 +9,7 @@ from zenml.logger import get_logger
 
 from ml.metrics import get_metric
 from ml.search import sample_for_search, search_family, skipped, too_many_rows
+from ml.settings import DataSettings
 
 logger = get_logger(__name__)
 
@@ -17,20 +18,18 @@ logger = get_logger(__name__)
 def hp_tuning_single_search(
     dataset_trn: pd.DataFrame,
     preprocess_pipeline: Pipeline,
-    target_column: str,
-    task_type: str,
+    data: DataSettings,
     family: str,
     spec: dict[str, Any],
     metric: str,
     strategy: str,
     iterations: int,
     cv_folds: int,
-    search_max_rows: int,
-    random_state: int,
+    max_rows: int,
 ) -> Annotated[dict[str, Any], "search_result"]:
     """Return the family's best parameters and cross-validated score on training rows.
 
-    The search runs on at most `search_max_rows` rows, each fold preprocessing its
+    The search runs on at most `max_rows` rows, each fold preprocessing its
     rows afresh; a family that cannot train on all the rows is skipped.
     """
     scoring = get_metric(metric)
@@ -39,11 +38,11 @@ def hp_tuning_single_search(
         logger.warning("Skipping a family: %s.", reason)
         return skipped(family, reason, scoring)
     features, target = sample_for_search(
-        dataset_trn.drop(columns=[target_column]),
-        dataset_trn[target_column],
-        search_max_rows,
-        task_type,
-        random_state,
+        dataset_trn.drop(columns=[data.target_column]),
+        dataset_trn[data.target_column],
+        max_rows,
+        data.task_type,
+        data.random_state,
     )
     logger.info("Searching %s on %d of %d training rows.", family, len(features), len(dataset_trn))
     return search_family(
@@ -56,5 +55,5 @@ def hp_tuning_single_search(
         strategy,
         iterations,
         cv_folds,
-        random_state,
+        data.random_state,
     )

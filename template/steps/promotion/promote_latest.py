@@ -6,14 +6,15 @@ from zenml import get_step_context, step
 
 from ml.metrics import get_metric
 from ml.promotion import decide_latest
-from steps.promotion.model_stage import apply_decision
+from ml.settings import PromotionSettings
+from stack.stages import apply_decision
 
 
 @step(enable_cache=False)
 def promote_latest(
-    test_score: float, missed_quality_gates: list[str], metric: str, target_stage: str
+    test_score: float, missed_quality_gates: list[str], promotion: PromotionSettings
 ) -> Annotated[dict[str, Any], "promotion_decision"]:
     """Move the new version into the stage unless it missed a gate; return the decision."""
-    decision = decide_latest(get_metric(metric), test_score, missed_quality_gates)
-    apply_decision(get_step_context().model, target_stage, decision)
+    decision = decide_latest(get_metric(promotion.metric), test_score, missed_quality_gates)
+    apply_decision(get_step_context().model, promotion.target_environment, decision)
     return decision.as_metadata()

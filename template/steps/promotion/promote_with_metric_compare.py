@@ -8,7 +8,8 @@ from zenml import get_step_context, step
 from ml.metrics import get_metric
 from ml.preprocessing import transform
 from ml.promotion import decide_by_metric
-from steps.promotion.model_stage import apply_decision, version_in_stage
+from ml.settings import PromotionSettings
+from stack.stages import apply_decision, version_in_stage
 
 
 @step(enable_cache=False)
@@ -17,9 +18,7 @@ def promote_with_metric_compare(
     missed_quality_gates: list[str],
     dataset_tst: pd.DataFrame,
     target_column: str,
-    metric: str,
-    target_stage: str,
-    min_improvement: float,
+    promotion: PromotionSettings,
 ) -> Annotated[dict[str, Any], "promotion_decision"]:
     """Compare the new version with the stage's version on this run's test set.
 
@@ -29,8 +28,8 @@ def promote_with_metric_compare(
     Returns the decision with both scores.
     """
     model = get_step_context().model
-    scoring = get_metric(metric)
-    current = version_in_stage(model.name, target_stage)
+    scoring = get_metric(promotion.metric)
+    current = version_in_stage(model.name, promotion.target_environment)
     current_score = None
     if current is not None and current.id != model.id and not missed_quality_gates:
         features = transform(
@@ -46,8 +45,8 @@ def promote_with_metric_compare(
         test_score,
         current_score,
         str(current.number) if current is not None else None,
-        min_improvement,
+        promotion.min_improvement,
         missed_quality_gates,
     )
-    apply_decision(model, target_stage, decision)
+    apply_decision(model, promotion.target_environment, decision)
     return decision.as_metadata()

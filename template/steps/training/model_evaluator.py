@@ -8,6 +8,7 @@ from zenml.logger import get_logger
 
 from ml.metrics import get_metric
 from ml.quality import failed_quality_gates
+from ml.settings import QualityGateSettings
 
 logger = get_logger(__name__)
 
@@ -19,13 +20,11 @@ def model_evaluator(
     features_tst: pd.DataFrame,
     target_column: str,
     metric: str,
-    train_threshold: float | None,
-    test_threshold: float | None,
-    fail_on_quality_gates: bool,
+    quality_gates: QualityGateSettings,
 ) -> tuple[Annotated[float, "test_score"], Annotated[list[str], "missed_quality_gates"]]:
     """Return the model's test-set score and the quality gates it missed.
 
-    A version that missed a gate is not promoted; with `fail_on_quality_gates` set,
+    A version that missed a gate is not promoted; with `quality_gates.fail_on_quality_gates` set,
     the run fails here instead.
     """
     scoring = get_metric(metric)
@@ -44,10 +43,12 @@ def model_evaluator(
         infer_model=True,
     )
     failures = failed_quality_gates(
-        scoring, scores, {"train": train_threshold, "test": test_threshold}
+        scoring,
+        scores,
+        {"train": quality_gates.train_threshold, "test": quality_gates.test_threshold},
     )
     for failure in failures:
         logger.warning("Quality gate missed, so this version will not be promoted: %s.", failure)
-    if failures and fail_on_quality_gates:
+    if failures and quality_gates.fail_on_quality_gates:
         raise RuntimeError("Quality gates failed: " + "; ".join(failures) + ".")
     return scores["test"], failures

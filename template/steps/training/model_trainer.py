@@ -11,6 +11,7 @@ from zenml.enums import ArtifactType
 
 import ml
 from ml.search import too_many_rows, train_candidate
+from ml.settings import DataSettings
 from ml.signature import raw_rows_signature
 
 # The project's own code that a loaded MLflow model needs (its transformers).
@@ -22,9 +23,8 @@ def model_trainer(
     features_trn: pd.DataFrame,
     dataset_trn: pd.DataFrame,
     preprocess_pipeline: Pipeline,
-    target_column: str,
+    data: DataSettings,
     candidate: dict[str, Any],
-    random_state: int,
 ) -> Annotated[BaseEstimator, ArtifactConfig(name="model", artifact_type=ArtifactType.MODEL)]:
     """Fit the candidate on the whole training set and register it in MLflow.
 
@@ -40,23 +40,26 @@ def model_trainer(
     reason = too_many_rows(candidate["family"], candidate, len(features_trn))
     if reason:
         raise ValueError(
-            f"Cannot train: {reason}. Choose another family first under model_families, "
-            "or turn on hp_tuning so that the families compete, in configs/training.yaml."
+            f"Cannot train: {reason}. In configs/training.yaml, put another family first "
+            "under search.model_families, or turn on search.hyperparameters_tuning so that "
+            "the families compete."
         )
     # Dropping the target copies the frame (175 MB for 800,000 rows); these copies and
     # the raw rows' one below are freed before serialising copies the model's arrays.
     model = train_candidate(
         candidate,
-        features_trn.drop(columns=[target_column]),
-        features_trn[target_column],
-        random_state,
+        features_trn.drop(columns=[data.target_column]),
+        features_trn[data.target_column],
+        data.random_state,
     )
     model_name = get_step_context().model.name
     mlflow.log_params({"family": candidate["family"], **candidate["params"]})
     if candidate["cv_score"] is not None:
         mlflow.log_metric(f"cv_{candidate['metric']}", candidate["cv_score"])
     full_pipeline = Pipeline([("preprocess", preprocess_pipeline), ("model", model)])
-    signature = raw_rows_signature(dataset_trn.drop(columns=[target_column]), full_pipeline.predict)
+    signature = raw_rows_signature(
+        dataset_trn.drop(columns=[data.target_column]), full_pipeline.predict
+    )
     info = mlflow.sklearn.log_model(
         full_pipeline,
         name="model",

@@ -8,8 +8,8 @@ from zenml.logger import get_logger
 from zenml.models import ModelVersionResponse
 
 from ml.promotion import PromotionDecision
-from steps.model_registry import mlflow_registration
-from steps.stack import configure_mlflow
+from stack.components import configure_mlflow
+from stack.registry import mlflow_registration
 
 logger = get_logger(__name__)
 

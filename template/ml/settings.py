@@ -1,0 +1,226 @@
+"""The project's settings: typed groups that the YAML files in configs/ hold.
+
+`configs/training.yaml` holds a training run's groups and `configs/batch_inference.yaml`
+only what batch inference adds; batch inference reads the data settings that the
+staged version was trained with. Each file is validated here, before ZenML sees it:
+an unknown key or a wrong value stops the run with the file and the key path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ml.data import BUNDLED_DATASETS
+from ml.metrics import get_metric
+from ml.roles import ROLES
+
+CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+
+
+class Settings(BaseModel):
+    """A group of settings: unknown keys are refused, numbers must be finite."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class DataSettings(Settings):
+    """Where the labelled rows come from, and which of them training never sees."""
+
+    dataset: Literal["breast_cancer", "wine", "iris", "digits", "diabetes", "custom"]
+    dataset_path: str | None = None
+    target_column: str = Field(min_length=1)
+    task_type: Literal["classification", "regression"]
+    # A seeded share of the labelled rows that training holds out for batch inference;
+    # 0 when new rows come from a file of their own (`inference_data_path`).
+    inference_share: float = Field(ge=0, lt=1)
+    random_state: int
+
+    @model_validator(mode="after")
+    def _custom_needs_a_file(self) -> DataSettings:
+        if self.dataset == "custom" and not self.dataset_path:
+            raise ValueError("dataset 'custom' needs dataset_path, a CSV or Parquet file")
+        if self.dataset != "custom" and self.dataset not in BUNDLED_DATASETS:
+            raise ValueError(f"unknown dataset {self.dataset!r}")
+        return self
+
+
+class PreprocessingSettings(Settings):
+    """How labelled rows are split, and how their columns become features."""
+
+    test_size: float = Field(gt=0, lt=1)
+    normalize: bool = True
+    drop_columns: list[str] = []
+    column_roles: dict[str, str] = {}
+    max_features: int = Field(ge=1)
+
+    @field_validator("column_roles")
+    @classmethod
+    def _known_roles(cls, roles: dict[str, str]) -> dict[str, str]:
+        for column, role in roles.items():
+            if role not in ROLES:
+                known = ", ".join(ROLES)
+                raise ValueError(f"gives {column!r} the role {role!r}: use one of {known}")
+        return roles
+
+
+class SearchSettings(Settings):
+    """Which model families compete, and how each one's hyperparameters are searched."""
+
+    hyperparameters_tuning: bool
+    strategy: Literal["random", "grid"]
+    iterations: int = Field(ge=1)
+    cv_folds: int = Field(ge=2)
+    max_rows: int = Field(ge=4)
+    resources: dict[str, Any] = {}
+    model_families: dict[str, dict[str, Any]] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _enough_rows_for_the_folds(self) -> SearchSettings:
+        if self.max_rows < 2 * self.cv_folds:
+            raise ValueError(
+                f"max_rows ({self.max_rows}) must be at least twice cv_folds ({self.cv_folds})"
+            )
+        return self
+
+
+class QualityGateSettings(Settings):
+    """The least score a version needs, on training and test rows, to be promoted."""
+
+    train_threshold: float | None
+    test_threshold: float | None
+    fail_on_quality_gates: bool = False
+
+
+class PromotionSettings(Settings):
+    """How a new version earns the target stage, and which metric judges it."""
+
+    metric: str
+    metric_compare: bool
+    min_improvement: float = Field(ge=0)
+    target_environment: Literal["staging", "production"]
+
+
+class AlertSettings(Settings):
+    """Which runs send an alert through the stack's alerter."""
+
+    notify_on_failures: bool
+    notify_on_successes: bool
+
+
+class DriftSettings(Settings):
+    """The Evidently gates that new rows must pass before they are predicted."""
+
+    data_quality_checks: bool
+    sample_rows: int = Field(ge=100)
+    max_drifted_share: float = Field(ge=0, le=1)
+    max_missing_share_increase: float = Field(ge=0, le=1)
+
+
+class ModelSettings(Settings):
+    """The ZenML model that training versions: its name and what the dashboard shows."""
+
+    name: str = Field(min_length=1)
+    description: str | None = None
+    license: str | None = None
+    tags: list[str] = []
+
+
+class TrainingParameters(Settings):
+    """The groups of a training run: the parameters of the training pipeline."""
+
+    data: DataSettings
+    preprocessing: PreprocessingSettings
+    search: SearchSettings
+    quality_gates: QualityGateSettings
+    promotion: PromotionSettings
+    alerts: AlertSettings
+
+    @model_validator(mode="after")
+    def _metric_fits_the_task(self) -> TrainingParameters:
+        try:
+            get_metric(self.promotion.metric, self.data.task_type)
+        except ValueError as error:
+            raise ValueError(f"promotion.metric: {error}") from None
+        return self
+
+
+class TrainingConfig(Settings):
+    """The whole of configs/training.yaml."""
+
+    model: ModelSettings
+    parameters: TrainingParameters
+
+
+class BatchInferenceParameters(Settings):
+    """What batch inference adds to the data settings of the version it predicts with."""
+
+    inference_data_path: str | None
+    predictions_path: str | None = None
+    drift: DriftSettings
+    alerts: AlertSettings
+
+
+class BatchInferenceConfig(Settings):
+    """The whole of configs/batch_inference.yaml."""
+
+    parameters: BatchInferenceParameters
+
+
+class ServingSettings(Settings):
+    """The whole of configs/serving.yaml: the service's own settings."""
+
+    deployment_name: str = Field(min_length=1)
+    max_request_bytes: int = Field(ge=1024)
+    deploy_timeout: int = Field(ge=1)
+
+
+Config = TypeVar("Config", bound=Settings)
+
+
+class SettingsError(ValueError):
+    """A configuration file that cannot be used, named with the key at fault."""
+
+
+def load_settings(name: str, kind: type[Config], folder: Path = CONFIGS) -> Config:
+    """Return `configs/NAME.yaml` validated as `kind`.
+
+    Raises SettingsError with one line: the file, the key path and what is wrong.
+    """
+    path = folder / f"{name}.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise SettingsError(f"{path} is missing: copier renders it; restore it.") from None
+    except yaml.YAMLError as error:
+        where = getattr(error, "problem_mark", None)
+        line = f" (line {where.line + 1})" if where else ""
+        raise SettingsError(f"{path} is not valid YAML{line}: fix its syntax.") from None
+    try:
+        return kind.model_validate(raw or {})
+    except ValidationError as error:
+        raise SettingsError(describe_error(path, error)) from None
+
+
+def describe_error(path: Path, error: ValidationError) -> str:
+    """Return the first problem of a validation error as one line naming the key path.
+
+    A misspelled key also shows as the right key missing: the misspelling comes first.
+    """
+    problems = sorted(error.errors(), key=lambda problem: problem["type"] != "extra_forbidden")
+    first = problems[0]
+    keys = ".".join(str(part) for part in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        problem = "is not a setting (check its spelling and its group)"
+    elif first["type"] == "missing":
+        problem = "is missing"
+    else:
+        problem = first["msg"].removeprefix("Value error, ")
+        if "input" in first and not isinstance(first["input"], dict | list):
+            problem += f" (it is {first['input']!r})"
+    more = len(problems) - 1
+    tail = f"; and {more} more problem{'s' * (more > 1)}" if more else ""
+    return f"{path}: {keys} {problem}{tail}."
