@@ -79,7 +79,7 @@ def load_bundled(name: str, target_column: str) -> pd.DataFrame:
         known = ", ".join(sorted(BUNDLED_DATASETS))
         raise ValueError(
             f"Unknown dataset '{name}'. Use one of {known}, or 'custom' with "
-            "`dataset_path`, in configs/training.yaml and configs/batch_inference.yaml."
+            "`dataset_path`, under data in configs/training.yaml."
         )
     from sklearn import datasets
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
 from ml.contract import column_kind
 
@@ -13,6 +14,28 @@ MAX_COMPARED_LEVELS = 20
 STATISTICAL_TEST_ROWS = 1_000
 P_VALUE_TESTS = {"ks", "chisquare", "z", "t_test", "mannw", "anderson", "fisher_exact", "g_test"}
 OTHER_LEVEL = "(other levels)"
+
+
+class DriftSummary(BaseModel):
+    """What the drift report found: the share and names of drifted columns, and gaps."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rows_compared: int
+    columns: int
+    drifted_share: float
+    drifted_columns: list[str]
+    missing_share_reference: float
+    missing_share_current: float
+
+    def describe(self) -> list[str]:
+        """Return the drifted columns and the change in missing values, for people."""
+        drifted = ", ".join(self.drifted_columns) or "none"
+        return [
+            f"drifted columns: {self.drifted_share:.0%} ({drifted})",
+            f"missing values: {self.missing_share_reference:.1%} in training, "
+            f"{self.missing_share_current:.1%} in the new rows",
+        ]
 
 
 def drifting_columns(contract: dict[str, Any]) -> dict[str, str]:
@@ -49,7 +72,7 @@ def build_drift_report(
     sample_rows: int,
     random_state: int = 0,
     roles: Mapping[str, str] | None = None,
-) -> tuple[dict[str, Any], str]:
+) -> tuple[DriftSummary, str]:
     """Compare `current` with `reference` column by column (only those in `roles`, if given).
 
     High-cardinality columns are compared on their frequent levels (lump_rare_levels).
@@ -100,14 +123,14 @@ def build_drift_report(
             drifted_share = float(result["value"]["share"])
         elif name.startswith("ValueDrift(") and _is_drifted(result):
             drifted.append(result["config"]["column"])
-    summary = {
-        "rows_compared": len(current),
-        "columns": len(columns),
-        "drifted_share": drifted_share,
-        "drifted_columns": sorted(drifted),
-        "missing_share_reference": _missing_share(reference),
-        "missing_share_current": _missing_share(current),
-    }
+    summary = DriftSummary(
+        rows_compared=len(current),
+        columns=len(columns),
+        drifted_share=drifted_share,
+        drifted_columns=sorted(drifted),
+        missing_share_reference=_missing_share(reference),
+        missing_share_current=_missing_share(current),
+    )
     return summary, snapshot.get_html_str(as_iframe=False)
 
 
@@ -136,21 +159,21 @@ def _missing_share(frame: pd.DataFrame) -> float:
 
 
 def failed_drift_gates(
-    summary: dict[str, Any], max_drifted_share: float, max_missing_share_increase: float
+    summary: DriftSummary, max_drifted_share: float, max_missing_share_increase: float
 ) -> list[str]:
     """Return a message for each data-quality gate that the summary fails."""
     failures = []
-    if summary["drifted_share"] > max_drifted_share:
+    if summary.drifted_share > max_drifted_share:
         failures.append(
-            f"{summary['drifted_share']:.0%} of the columns drifted "
-            f"({', '.join(summary['drifted_columns'])}); the gate allows "
+            f"{summary.drifted_share:.0%} of the columns drifted "
+            f"({', '.join(summary.drifted_columns)}); the gate allows "
             f"{max_drifted_share:.0%}"
         )
-    increase = summary["missing_share_current"] - summary["missing_share_reference"]
+    increase = summary.missing_share_current - summary.missing_share_reference
     if increase > max_missing_share_increase:
         failures.append(
-            f"the share of missing values rose from {summary['missing_share_reference']:.1%} "
-            f"to {summary['missing_share_current']:.1%}; the gate allows a rise of "
+            f"the share of missing values rose from {summary.missing_share_reference:.1%} "
+            f"to {summary.missing_share_current:.1%}; the gate allows a rise of "
             f"{max_missing_share_increase:.1%}"
         )
     return failures

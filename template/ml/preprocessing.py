@@ -189,8 +189,8 @@ def build_preprocessor(
     if total > max_features:
         logger.warning(
             "The features take %d columns, over max_features (%d), even with categorical "
-            "columns at their smallest width: going on. Raise max_features in "
-            "configs/training.yaml, or drop columns (drop_columns).",
+            "columns at their smallest width: going on. Raise preprocessing.max_features in "
+            "configs/training.yaml, or drop columns (preprocessing.drop_columns).",
             total,
             max_features,
         )

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from ml.metrics import Metric
 
 
-@dataclass(frozen=True)
-class PromotionDecision:
+class PromotionDecision(BaseModel):
     """The outcome of a promotion and the scores it was based on.
 
     `improvement` is how much the new score beats the current one, in the metric's
@@ -18,6 +18,8 @@ class PromotionDecision:
     each quality gate the new version missed, with its score and threshold: a version
     that missed one is never promoted.
     """
+
+    model_config = ConfigDict(frozen=True)
 
     promote: bool
     reason: str
@@ -27,15 +29,26 @@ class PromotionDecision:
     current_version: str | None = None
     min_improvement: float = 0.0
     improvement: float | None = None
-    missed_gates: tuple[str, ...] = ()
+    missed_gates: list[str] = []
 
     def as_metadata(self) -> dict[str, Any]:
         """Return the decision as flat metadata, leaving out unknown scores and no gates."""
         return {
-            key: list(value) if isinstance(value, tuple) else value
-            for key, value in asdict(self).items()
-            if value is not None and not (isinstance(value, tuple) and not value)
+            key: value
+            for key, value in self.model_dump().items()
+            if value is not None and value != []
         }
+
+    def describe(self) -> list[str]:
+        """Return the new version's score and the decision, a line each, for people."""
+        lines = [f"{self.metric} on the test set: {self.new_score:.4f}"]
+        if self.current_score is not None:
+            lines.append(
+                f"{self.metric} of version {self.current_version}, now in the stage: "
+                f"{self.current_score:.4f}"
+            )
+        verdict = "promoted" if self.promote else "not promoted"
+        return [*lines, f"{verdict}: {self.reason}"]
 
 
 def refused_by_gates(
@@ -53,13 +66,13 @@ def refused_by_gates(
         return None
     keeps = f"; version {current_version} keeps the stage" if current_version else ""
     return PromotionDecision(
-        False,
-        "it missed the quality gates (" + "; ".join(missed_gates) + ")" + keeps,
-        metric.name,
-        new_score,
+        promote=False,
+        reason="it missed the quality gates (" + "; ".join(missed_gates) + ")" + keeps,
+        metric=metric.name,
+        new_score=new_score,
         current_version=current_version,
         min_improvement=min_improvement,
-        missed_gates=tuple(missed_gates),
+        missed_gates=list(missed_gates),
     )
 
 
@@ -86,19 +99,21 @@ def decide_by_metric(
         "min_improvement": min_improvement,
     }
     if current_score is None:
-        return PromotionDecision(True, "no model version holds the stage yet", **common)
+        return PromotionDecision(
+            promote=True, reason="no model version holds the stage yet", **common
+        )
     gain = metric.improvement(new_score, current_score)
     common["improvement"] = gain
     if gain > min_improvement:
         return PromotionDecision(
-            True,
-            f"{metric.name} {new_score:.4f} beats version {current_version}'s "
+            promote=True,
+            reason=f"{metric.name} {new_score:.4f} beats version {current_version}'s "
             f"{current_score:.4f} by {gain:.4f}",
             **common,
         )
     return PromotionDecision(
-        False,
-        f"{metric.name} {new_score:.4f} does not beat version {current_version}'s "
+        promote=False,
+        reason=f"{metric.name} {new_score:.4f} does not beat version {current_version}'s "
         f"{current_score:.4f} by more than {min_improvement}",
         **common,
     )
@@ -112,4 +127,4 @@ def decide_latest(
     if refusal is not None:
         return refusal
     reason = "the latest version is promoted when it meets the quality gates"
-    return PromotionDecision(True, reason, metric.name, new_score)
+    return PromotionDecision(promote=True, reason=reason, metric=metric.name, new_score=new_score)

@@ -99,7 +99,7 @@ def infer_roles(features: pd.DataFrame, overrides: Mapping[str, str]) -> dict[st
     if left_out:
         logger.warning(
             "Leaving out columns that cannot be features as they are: %s. Set their role "
-            "under column_roles in configs/training.yaml to use them.",
+            "under preprocessing.column_roles in configs/training.yaml to use them.",
             ", ".join(left_out),
         )
     return roles

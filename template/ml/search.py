@@ -7,8 +7,39 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
+from pydantic import BaseModel, ConfigDict
 
 from ml.metrics import Metric
+
+
+class Candidate(BaseModel):
+    """A model family as the search left it: its parameters and cross-validated score.
+
+    `cv_score` is None for a family trained with its defaults, without a search;
+    `skipped` says why a family was not searched at all.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    family: str
+    metric: str
+    estimator: str | None = None
+    params: dict[str, Any] = {}
+    cv_score: float | None = None
+    search_rows: int | None = None
+    max_training_rows: int | None = None
+    skipped: str | None = None
+
+    def describe(self) -> str:
+        """Return the family and how it fared, in one line for people."""
+        if self.skipped:
+            return f"{self.family}: skipped ({self.skipped})"
+        if self.cv_score is None:
+            return f"{self.family}: its defaults, not searched"
+        return (
+            f"{self.family}: cross-validated {self.metric} {self.cv_score:.4f} on "
+            f"{self.search_rows:,} rows"
+        )
 
 
 def build_estimator(
@@ -99,17 +130,16 @@ def sample_for_search(
     return sample, sample_target
 
 
-def too_many_rows(family: str, spec: Mapping[str, Any], rows: int) -> str | None:
+def too_many_rows(family: str, limit: int | None, rows: int) -> str | None:
     """Return why the family cannot train on `rows` rows in reasonable time, or None.
 
-    A family's `max_training_rows` (for example SVMs and k-nearest neighbours, whose
-    cost grows with the square of the rows or with every prediction) sets its limit.
+    `limit` is the family's `max_training_rows` (set for SVMs and k-nearest
+    neighbours, whose cost grows with the square of the rows or with every prediction).
     """
-    limit = spec.get("max_training_rows")
     if limit is None or rows <= limit:
         return None
     return (
-        f"'{family}' is limited to {limit:,} training rows (max_training_rows in "
+        f"'{family}' is limited to {limit:,} training rows (its max_training_rows in "
         f"configs/training.yaml) and the data has {rows:,}"
     )
 
@@ -125,7 +155,7 @@ def search_family(
     iterations: int,
     cv_folds: int,
     random_state: int,
-) -> dict[str, Any]:
+) -> Candidate:
     """Search the family's parameter space by cross-validation on raw training rows.
 
     Each fold fits a fresh copy of `preprocessor` before the estimator, so that nothing
@@ -160,14 +190,15 @@ def search_family(
         raise ValueError(f"Unknown search strategy '{strategy}': use 'random' or 'grid'.")
     search.fit(features, target)
     best = {name.removeprefix("model__"): value for name, value in search.best_params_.items()}
-    return {
-        "family": family,
-        "estimator": spec["estimator"],
-        "params": {**defaults, **to_builtin(best)},
-        "cv_score": metric.from_scorer_value(search.best_score_),
-        "metric": metric.name,
-        "search_rows": len(features),
-    }
+    return Candidate(
+        family=family,
+        metric=metric.name,
+        estimator=spec["estimator"],
+        params={**defaults, **to_builtin(best)},
+        cv_score=metric.from_scorer_value(search.best_score_),
+        search_rows=len(features),
+        max_training_rows=spec.get("max_training_rows"),
+    )
 
 
 def to_builtin(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -177,50 +208,49 @@ def to_builtin(params: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def default_candidate(family: str, spec: Mapping[str, Any], metric: Metric) -> dict[str, Any]:
+def default_candidate(family: str, spec: Mapping[str, Any], metric: Metric) -> Candidate:
     """Describe a family trained with its configured defaults, without any search."""
-    return {
-        "family": family,
-        "estimator": spec["estimator"],
-        "params": dict(spec.get("defaults") or {}),
-        "cv_score": None,
-        "metric": metric.name,
-        "max_training_rows": spec.get("max_training_rows"),
-    }
+    return Candidate(
+        family=family,
+        metric=metric.name,
+        estimator=spec["estimator"],
+        params=dict(spec.get("defaults") or {}),
+        max_training_rows=spec.get("max_training_rows"),
+    )
 
 
-def skipped(family: str, reason: str, metric: Metric) -> dict[str, Any]:
+def skipped(family: str, reason: str, metric: Metric) -> Candidate:
     """Describe a family that was not searched, and why."""
-    return {"family": family, "skipped": reason, "cv_score": None, "metric": metric.name}
+    return Candidate(family=family, metric=metric.name, skipped=reason)
 
 
-def select_best(candidates: Sequence[Mapping[str, Any]], metric: Metric) -> dict[str, Any]:
+def select_best(candidates: Sequence[Candidate], metric: Metric) -> Candidate:
     """Return the searched candidate with the best cross-validated score for `metric`.
 
     Raises a ValueError naming every family and why it was skipped when none was
     searched.
     """
-    searched = [candidate for candidate in candidates if not candidate.get("skipped")]
+    searched = [candidate for candidate in candidates if not candidate.skipped]
     if not searched:
-        reasons = "; ".join(candidate["skipped"] for candidate in candidates)
+        reasons = "; ".join(str(candidate.skipped) for candidate in candidates)
         raise ValueError(
             f"No model family could be searched: {reasons or 'none is configured'}. Add a "
-            "family that scales, such as hist_gradient_boosting, under model_families in "
-            "configs/training.yaml."
+            "family that scales, such as hist_gradient_boosting, under search.model_families "
+            "in configs/training.yaml."
         )
     best = searched[0]
     for candidate in searched[1:]:
-        if metric.improvement(candidate["cv_score"], best["cv_score"]) > 0:
+        if metric.improvement(candidate.cv_score, best.cv_score) > 0:
             best = candidate
-    return dict(best)
+    return best
 
 
 def train_candidate(
-    candidate: Mapping[str, Any],
+    candidate: Candidate,
     features: pd.DataFrame,
     target: pd.Series,
     random_state: int,
 ) -> Any:
     """Fit the candidate's estimator with its parameters on the given rows."""
-    model = build_estimator(candidate["estimator"], candidate["params"], random_state)
+    model = build_estimator(str(candidate.estimator), candidate.params, random_state)
     return model.fit(features, target)

@@ -29,16 +29,16 @@ def batch_inference(
         data_version=file_version(inference_data_path),
         preprocess_pipeline=preprocess_pipeline,
     )
-    details = {"data quality checks": "off"}
+    drift_summary = None
     if drift.data_quality_checks:
-        details, _ = drift_report(
+        drift_summary, _ = drift_report(
             reference=model.get_artifact("dataset_trn"),
             current=dataset_inf,
             preprocess_pipeline=preprocess_pipeline,
             sample_rows=drift.sample_rows,
         )
         drift_quality_gate(
-            drift_summary=details,
+            drift_summary=drift_summary,
             max_drifted_share=drift.max_drifted_share,
             max_missing_share_increase=drift.max_missing_share_increase,
         )
@@ -51,4 +51,8 @@ def batch_inference(
     if predictions_path:
         predictions_exporter(predictions=predictions, predictions_path=predictions_path)
     if alerts.notify_on_successes:
-        notify_on_success(details=details, predictions=predictions)
+        notify_on_success(
+            drift_summary=drift_summary,
+            predictions=predictions,
+            notes=None if drift.data_quality_checks else ["data quality checks: off"],
+        )

@@ -91,4 +91,4 @@ def training(
             test_score=test_score, missed_quality_gates=missed_quality_gates, promotion=promotion
         )
     if alerts.notify_on_successes:
-        notify_on_success(details=decision)
+        notify_on_success(decision=decision)

@@ -12,8 +12,8 @@ def test_report_finds_the_drifted_column_and_new_gaps(mixed_frame: pd.DataFrame)
     current["signal"] += 5
     current.loc[current.index[:60], "noise"] = np.nan
     summary, html = build_drift_report(reference, current, sample_rows=1000)
-    assert summary["drifted_columns"] == ["signal"]
-    assert summary["missing_share_current"] > summary["missing_share_reference"]
+    assert summary.drifted_columns == ["signal"]
+    assert summary.missing_share_current > summary.missing_share_reference
     assert "<html" in html.lower()
     failures = failed_drift_gates(summary, max_drifted_share=0.2, max_missing_share_increase=0.05)
     assert len(failures) == 2
@@ -30,7 +30,7 @@ def test_unchanged_data_passes_the_gates(mixed_frame: pd.DataFrame) -> None:
 def test_long_frames_are_compared_on_a_sample(mixed_frame: pd.DataFrame) -> None:
     reference = mixed_frame.drop(columns=["target"])
     summary, _ = build_drift_report(reference, reference, sample_rows=50)
-    assert summary["rows_compared"] == 50
+    assert summary.rows_compared == 50
 
 
 def test_only_feature_roles_are_compared_and_many_levels_are_lumped() -> None:
@@ -47,10 +47,10 @@ def test_only_feature_roles_are_compared_and_many_levels_are_lumped() -> None:
 
     roles = {"code": "high_cardinality"}
     summary, _ = build_drift_report(rows(1), rows(2), sample_rows=4000, roles=roles)
-    assert summary["columns"] == 1 and summary["drifted_columns"] == []
+    assert summary.columns == 1 and summary.drifted_columns == []
     shifted = rows(2).assign(code=rng.choice(["K1", "K7"], 4000))
     summary, _ = build_drift_report(rows(1), shifted, sample_rows=4000, roles=roles)
-    assert summary["drifted_columns"] == ["code"]
+    assert summary.drifted_columns == ["code"]
 
 
 def test_a_small_batch_of_the_same_data_is_weighed_by_its_size() -> None:
@@ -65,8 +65,8 @@ def test_a_small_batch_of_the_same_data_is_weighed_by_its_size() -> None:
         )
 
     summary, _ = build_drift_report(rows(0, 3000), rows(1, 150), sample_rows=20000)
-    assert summary["drifted_columns"] == []
+    assert summary.drifted_columns == []
     shifted = rows(1, 150).assign(amount=lambda frame: frame["amount"] * 2)
     summary, _ = build_drift_report(rows(0, 3000), shifted, sample_rows=20000)
-    assert summary["drifted_columns"] == ["amount"]
-    assert summary["drifted_share"] == 1 / 3
+    assert summary.drifted_columns == ["amount"]
+    assert summary.drifted_share == 1 / 3

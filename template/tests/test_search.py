@@ -56,16 +56,16 @@ def search_all(frame: pd.DataFrame, metric_name: str) -> list[dict]:
 def test_the_family_that_learns_the_signal_wins(mixed_frame: pd.DataFrame) -> None:
     results = search_all(mixed_frame, "accuracy")
     best = select_best(results, get_metric("accuracy"))
-    assert best["family"] == "logistic_regression"
-    assert best["params"]["max_iter"] == 500
-    assert best["cv_score"] > 0.9
-    assert best["search_rows"] == len(mixed_frame)
+    assert best.family == "logistic_regression"
+    assert best.params["max_iter"] == 500
+    assert best.cv_score > 0.9
+    assert best.search_rows == len(mixed_frame)
 
 
 def test_selection_respects_lower_is_better_metrics(mixed_frame: pd.DataFrame) -> None:
     results = search_all(mixed_frame, "log_loss")
-    assert all(result["cv_score"] > 0 for result in results)
-    assert select_best(results, get_metric("log_loss"))["family"] == "logistic_regression"
+    assert all(result.cv_score > 0 for result in results)
+    assert select_best(results, get_metric("log_loss")).family == "logistic_regression"
 
 
 def test_random_search_never_asks_for_more_candidates_than_exist(
@@ -83,7 +83,7 @@ def test_random_search_never_asks_for_more_candidates_than_exist(
         cv_folds=3,
         random_state=0,
     )
-    assert result["params"]["C"] in (0.1, 1.0)
+    assert result.params["C"] in (0.1, 1.0)
 
 
 def test_an_unimportable_estimator_gets_a_clear_error() -> None:
@@ -113,8 +113,8 @@ def test_ranges_are_drawn_in_random_search(mixed_frame: pd.DataFrame) -> None:
         cv_folds=3,
         random_state=0,
     )
-    assert isinstance(result["params"]["C"], float)
-    assert 0.01 <= result["params"]["C"] <= 10.0
+    assert isinstance(result.params["C"], float)
+    assert 0.01 <= result.params["C"] <= 10.0
 
 
 def test_integer_ranges_give_whole_numbers() -> None:
@@ -166,17 +166,16 @@ def test_the_search_sample_is_bounded_and_keeps_the_class_balance(
 def test_families_that_do_not_scale_are_skipped_and_all_skipped_stops(
     mixed_frame: pd.DataFrame,
 ) -> None:
-    svm = {"estimator": "sklearn.svm.SVC", "max_training_rows": 100}
-    reason = too_many_rows("svm", svm, 200)
+    reason = too_many_rows("svm", 100, 200)
     assert "'svm' is limited to 100 training rows" in reason and "has 200" in reason
-    assert too_many_rows("svm", svm, 100) is None
-    assert too_many_rows("logistic_regression", FAMILIES["logistic_regression"], 10**9) is None
+    assert too_many_rows("svm", 100, 100) is None
+    assert too_many_rows("logistic_regression", None, 10**9) is None
     accuracy = get_metric("accuracy")
     with pytest.raises(ValueError, match="No model family could be searched: 'svm' is limited"):
         select_best([skipped("svm", reason, accuracy)], accuracy)
     searched = search_all(mixed_frame, "accuracy")
     best = select_best([skipped("svm", reason, accuracy), *searched], accuracy)
-    assert best["family"] == "logistic_regression"
+    assert best.family == "logistic_regression"
 
 
 def test_a_sample_just_under_the_rows_falls_back_to_a_plain_draw(

@@ -1,11 +1,13 @@
 """Build the Evidently data drift and data quality report for new rows."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 from sklearn.pipeline import Pipeline
 from zenml import get_step_context, step
 from zenml.types import HTMLString
+
+from ml.drift import DriftSummary
 
 
 @step
@@ -14,7 +16,7 @@ def drift_report(
     current: pd.DataFrame,
     preprocess_pipeline: Pipeline,
     sample_rows: int,
-) -> tuple[Annotated[dict[str, Any], "drift_summary"], Annotated[HTMLString, "drift_report"]]:
+) -> tuple[Annotated[DriftSummary, "drift_summary"], Annotated[HTMLString, "drift_report"]]:
     """Compare the new rows with the training rows, feature by feature.
 
     The columns compared are the version's features other than dates (its data

@@ -8,7 +8,7 @@ from zenml import step
 from zenml.logger import get_logger
 
 from ml.metrics import get_metric
-from ml.search import sample_for_search, search_family, skipped, too_many_rows
+from ml.search import Candidate, sample_for_search, search_family, skipped, too_many_rows
 from ml.settings import DataSettings
 
 logger = get_logger(__name__)
@@ -26,14 +26,14 @@ def hp_tuning_single_search(
     iterations: int,
     cv_folds: int,
     max_rows: int,
-) -> Annotated[dict[str, Any], "search_result"]:
+) -> Annotated[Candidate, "search_result"]:
     """Return the family's best parameters and cross-validated score on training rows.
 
     The search runs on at most `max_rows` rows, each fold preprocessing its
     rows afresh; a family that cannot train on all the rows is skipped.
     """
     scoring = get_metric(metric)
-    reason = too_many_rows(family, spec, len(dataset_trn))
+    reason = too_many_rows(family, spec.get("max_training_rows"), len(dataset_trn))
     if reason:
         logger.warning("Skipping a family: %s.", reason)
         return skipped(family, reason, scoring)

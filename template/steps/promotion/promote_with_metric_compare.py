@@ -1,13 +1,13 @@
 """Promote the new model version only when it beats the version in the stage."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 from zenml import get_step_context, step
 
 from ml.metrics import get_metric
 from ml.preprocessing import transform
-from ml.promotion import decide_by_metric
+from ml.promotion import PromotionDecision, decide_by_metric
 from ml.settings import PromotionSettings
 from stack.stages import apply_decision, version_in_stage
 
@@ -19,7 +19,7 @@ def promote_with_metric_compare(
     dataset_tst: pd.DataFrame,
     target_column: str,
     promotion: PromotionSettings,
-) -> Annotated[dict[str, Any], "promotion_decision"]:
+) -> Annotated[PromotionDecision, "promotion_decision"]:
     """Compare the new version with the stage's version on this run's test set.
 
     The current version is scored with its own model and its own preprocessing on
@@ -49,4 +49,4 @@ def promote_with_metric_compare(
         missed_quality_gates,
     )
     apply_decision(model, promotion.target_environment, decision)
-    return decision.as_metadata()
+    return decision

@@ -1,7 +1,7 @@
 """Train the selected model and track it in MLflow and the Model Control Plane."""
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -10,7 +10,7 @@ from zenml import ArtifactConfig, get_step_context, log_metadata, step
 from zenml.enums import ArtifactType
 
 import ml
-from ml.search import too_many_rows, train_candidate
+from ml.search import Candidate, too_many_rows, train_candidate
 from ml.settings import DataSettings
 from ml.signature import raw_rows_signature
 
@@ -24,7 +24,7 @@ def model_trainer(
     dataset_trn: pd.DataFrame,
     preprocess_pipeline: Pipeline,
     data: DataSettings,
-    candidate: dict[str, Any],
+    candidate: Candidate,
 ) -> Annotated[BaseEstimator, ArtifactConfig(name="model", artifact_type=ArtifactType.MODEL)]:
     """Fit the candidate on the whole training set and register it in MLflow.
 
@@ -37,7 +37,7 @@ def model_trainer(
     import mlflow
     import sklearn
 
-    reason = too_many_rows(candidate["family"], candidate, len(features_trn))
+    reason = too_many_rows(candidate.family, candidate.max_training_rows, len(features_trn))
     if reason:
         raise ValueError(
             f"Cannot train: {reason}. In configs/training.yaml, put another family first "
@@ -53,9 +53,9 @@ def model_trainer(
         data.random_state,
     )
     model_name = get_step_context().model.name
-    mlflow.log_params({"family": candidate["family"], **candidate["params"]})
-    if candidate["cv_score"] is not None:
-        mlflow.log_metric(f"cv_{candidate['metric']}", candidate["cv_score"])
+    mlflow.log_params({"family": candidate.family, **candidate.params})
+    if candidate.cv_score is not None:
+        mlflow.log_metric(f"cv_{candidate.metric}", candidate.cv_score)
     full_pipeline = Pipeline([("preprocess", preprocess_pipeline), ("model", model)])
     signature = raw_rows_signature(
         dataset_trn.drop(columns=[data.target_column]), full_pipeline.predict
@@ -78,7 +78,7 @@ def model_trainer(
                 "artifact_uri": mlflow.get_logged_model(info.model_id).artifact_location,
                 "run_id": info.run_id,
             },
-            "training": {"family": candidate["family"], "params": candidate["params"]},
+            "training": {"family": candidate.family, "params": candidate.params},
         },
         artifact_name="model",
         infer_artifact=True,
