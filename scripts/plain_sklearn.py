@@ -37,11 +37,10 @@ def main() -> None:
         rows, held_out = frame, read_table(p["inference_data_path"], "inference_data_path")
     else:
         rows, held_out = split_inference_holdout(frame, p["inference_share"], p["random_state"])
-    train, test = split_train_test(
+    features, rows_tst, y_trn, y_tst = split_train_test(
         rows, target, p["test_size"], p["random_state"], p["task_type"] == "classification"
     )
-    features = train.drop(columns=[target])
-    classes = train[target].nunique() if p["task_type"] == "classification" else 0
+    classes = y_trn.nunique() if p["task_type"] == "classification" else 0
     preprocessor = build_preprocessor(
         features,
         infer_roles(features, p["column_roles"]),
@@ -51,10 +50,9 @@ def main() -> None:
         random_state=p["random_state"],
         drop_columns=p["drop_columns"],
     )
-    features_trn, features_tst, preprocessor = fit_and_transform(train, test, target, preprocessor)
-    x_trn, y_trn = features_trn.drop(columns=[target]), features_trn[target]
+    x_trn, x_tst, preprocessor = fit_and_transform(features, y_trn, rows_tst, preprocessor)
     x_search, y_search = sample_for_search(
-        features, train[target], p["max_rows"], p["task_type"], p["random_state"]
+        features, y_trn, p["max_rows"], p["task_type"], p["random_state"]
     )
     metric = get_metric(p["metric"])
     results = [
@@ -71,15 +69,15 @@ def main() -> None:
             p["random_state"],
         )
         for family, spec in p["model_families"].items()
-        if too_many_rows(family, spec, len(train)) is None
+        if too_many_rows(family, spec.get("max_training_rows"), len(features)) is None
     ]
     model = train_candidate(select_best(results, metric), x_trn, y_trn, p["random_state"])
-    score = metric.score(model, features_tst.drop(columns=[target]), features_tst[target])
+    score = metric.score(model, x_tst, y_tst)
     if "--train-only" in sys.argv:
         print(f"test {metric.name}: {score:.4f}")
         return
     rows_to_predict = held_out.drop(columns=[target], errors="ignore")
-    predictions = model.predict(transform(preprocessor, rows_to_predict, target))
+    predictions = model.predict(transform(preprocessor, rows_to_predict))
     print(f"test {metric.name}: {score:.4f}; {len(predictions)} predictions")
 
 

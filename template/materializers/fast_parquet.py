@@ -25,18 +25,22 @@ class FastParquetMaterializer(PandasMaterializer):
     statistics column by column with NumPy (pandas took over a second per million rows).
     """
 
-    ASSOCIATED_TYPES = (pd.DataFrame,)
+    ASSOCIATED_TYPES = (pd.DataFrame, pd.Series)
 
     def __init__(self, uri: str, artifact_store: BaseArtifactStore | None = None) -> None:
         super().__init__(uri, artifact_store)
         self.parquet_path = os.path.join(self.uri, "df.snappy.parquet")
 
-    def save(self, df: pd.DataFrame) -> None:
+    def save(self, df: pd.DataFrame | pd.Series) -> None:
         """Write `df` to the artifact store as Snappy-compressed Parquet.
 
-        Only non-numeric columns are dictionary-encoded: encoding floats halves the
-        write speed and saves next to nothing.
+        A series (a target) is stored as a one-column frame under its own name, which
+        ZenML's loading reads back as a series. Only non-numeric columns are
+        dictionary-encoded: encoding floats halves the write speed and saves next to
+        nothing.
         """
+        if isinstance(df, pd.Series):
+            df = df.to_frame()
         categorical = [
             str(name) for name, dtype in df.dtypes.items() if not is_numeric_dtype(dtype)
         ]

@@ -20,15 +20,17 @@ def column_kind(column: pd.Series) -> str:
     return "numeric" if is_numeric_dtype(column) and not is_bool_dtype(column) else "categorical"
 
 
-def fingerprint(frame: pd.DataFrame) -> str:
-    """Return a digest of the frame's content, equal for equal data."""
-    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    return hashlib.sha256(hashed.tobytes()).hexdigest()
+def fingerprint(*parts: pd.DataFrame | pd.Series) -> str:
+    """Return a digest of the rows' content (features, then target), equal for equal data."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(pd.util.hash_pandas_object(part, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def build_contract(
-    frame: pd.DataFrame,
-    target_column: str,
+    features: pd.DataFrame,
+    target: pd.Series,
     task_type: str,
     roles: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
@@ -38,7 +40,6 @@ def build_contract(
     categories of categorical columns are recorded for people to read; the values of
     identifiers, free text and dates are not.
     """
-    features = frame.drop(columns=[target_column])
     columns = {}
     for name, column in features.items():
         entry: dict[str, Any] = {"kind": column_kind(column), "dtype": str(column.dtype)}
@@ -54,13 +55,13 @@ def build_contract(
         columns[str(name)] = entry
     contract: dict[str, Any] = {
         "columns": columns,
-        "target_column": target_column,
+        "target_column": str(target.name),
         "task_type": task_type,
-        "rows": len(frame),
-        "fingerprint": fingerprint(frame),
+        "rows": len(features),
+        "fingerprint": fingerprint(features, target),
     }
     if task_type == "classification":
-        contract["target_classes"] = sorted(map(str, frame[target_column].dropna().unique()))
+        contract["target_classes"] = sorted(map(str, target.dropna().unique()))
     return contract
 
 

@@ -160,17 +160,23 @@ def split_train_test(
     test_size: float,
     random_state: int,
     stratify: bool,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Split labelled rows into a training and a test frame, stratified on request."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, pd.Series]:
+    """Split labelled rows into training and test features and targets.
+
+    This is where the target leaves the features, once; stratified on request.
+    Returns the training features, the test features, and their targets.
+    """
     from sklearn.model_selection import train_test_split
 
-    train, test = train_test_split(
-        frame,
+    target = frame[target_column]
+    features_trn, features_tst, target_trn, target_tst = train_test_split(
+        frame.drop(columns=[target_column]),
+        target,
         test_size=test_size,
         random_state=random_state,
-        stratify=frame[target_column] if stratify else None,
+        stratify=target if stratify else None,
     )
-    return train, test
+    return features_trn, features_tst, target_trn, target_tst
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, setting: str) -> Path:

@@ -246,33 +246,28 @@ def build_preprocessor(
     return Pipeline([("columns", columns)]).set_output(transform="pandas")
 
 
-def transform(preprocessor: Pipeline, frame: pd.DataFrame, target_column: str) -> pd.DataFrame:
-    """Apply a fitted preprocessor to `frame`, keeping its target column if present."""
-    transformed = preprocessor.transform(frame.drop(columns=[target_column], errors="ignore"))
-    transformed.index = frame.index
-    if target_column in frame.columns:
-        transformed[target_column] = frame[target_column]
+def transform(preprocessor: Pipeline, rows: pd.DataFrame) -> pd.DataFrame:
+    """Apply a fitted preprocessor to raw feature rows, keeping their index."""
+    transformed = preprocessor.transform(rows)
+    transformed.index = rows.index
     return transformed
 
 
 def fit_and_transform(
-    train: pd.DataFrame,
-    test: pd.DataFrame,
-    target_column: str,
+    rows_trn: pd.DataFrame,
+    target_trn: pd.Series,
+    rows_tst: pd.DataFrame,
     preprocessor: Pipeline,
 ) -> tuple[pd.DataFrame, pd.DataFrame, Pipeline]:
-    """Fit the preprocessor on `train` only and apply it to both frames.
+    """Fit the preprocessor on the training rows only and apply it to both sets.
 
     The training rows are transformed as they are fitted (a target encoder cross-fits
     them, so that no row sees its own target), as a scikit-learn pipeline does when the
-    model is fitted after it. Returns both transformed frames and the fitted
-    preprocessor.
+    model is fitted after it. Returns both sets' features and the fitted preprocessor.
     """
-    features = train.drop(columns=[target_column])
-    features_trn = preprocessor.fit_transform(features, train[target_column])
-    features_trn.index = train.index
-    features_trn[target_column] = train[target_column]
-    return features_trn, transform(preprocessor, test, target_column), preprocessor
+    features_trn = preprocessor.fit_transform(rows_trn, target_trn)
+    features_trn.index = rows_trn.index
+    return features_trn, transform(preprocessor, rows_tst), preprocessor
 
 
 def inference_warnings(preprocessor: Pipeline, features: pd.DataFrame) -> list[str]:

@@ -31,11 +31,15 @@ def training(
 ) -> None:
     """Train a model version, gate it on quality, and promote it if it earns the stage."""
     raw_dataset = data_loader(data=data, dataset_version=file_version(data.dataset_path))
-    dataset_trn, dataset_tst = train_data_splitter(
+    dataset_trn, dataset_tst, target_trn, target_tst = train_data_splitter(
         dataset=raw_dataset, data=data, test_size=preprocessing.test_size
     )
     features_trn, features_tst, preprocess_pipeline = train_data_preprocessor(
-        dataset_trn=dataset_trn, dataset_tst=dataset_tst, data=data, preprocessing=preprocessing
+        dataset_trn=dataset_trn,
+        dataset_tst=dataset_tst,
+        target_trn=target_trn,
+        data=data,
+        preprocessing=preprocessing,
     )
     if search.hyperparameters_tuning:
         search_step = hp_tuning_single_search
@@ -44,6 +48,7 @@ def training(
         search_results = [
             search_step(
                 dataset_trn=dataset_trn,
+                target_trn=target_trn,
                 preprocess_pipeline=preprocess_pipeline,
                 data=data,
                 family=family,
@@ -65,16 +70,18 @@ def training(
         candidate = default_candidate(family, spec, get_metric(promotion.metric))
     model = model_trainer(
         features_trn=features_trn,
+        target_trn=target_trn,
         dataset_trn=dataset_trn,
         preprocess_pipeline=preprocess_pipeline,
-        data=data,
         candidate=candidate,
+        random_state=data.random_state,
     )
     test_score, missed_quality_gates = model_evaluator(
         model=model,
         features_trn=features_trn,
+        target_trn=target_trn,
         features_tst=features_tst,
-        target_column=data.target_column,
+        target_tst=target_tst,
         metric=promotion.metric,
         quality_gates=quality_gates,
     )
@@ -83,7 +90,7 @@ def training(
             test_score=test_score,
             missed_quality_gates=missed_quality_gates,
             dataset_tst=dataset_tst,
-            target_column=data.target_column,
+            target_tst=target_tst,
             promotion=promotion,
         )
     else:

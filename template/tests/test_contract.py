@@ -9,7 +9,9 @@ from ml.contract import ContractViolation, build_contract, enforce_contract, fin
 
 @pytest.fixture
 def contract(mixed_frame: pd.DataFrame) -> dict:
-    return build_contract(mixed_frame, "target", "classification")
+    return build_contract(
+        mixed_frame.drop(columns=["target"]), mixed_frame["target"], "classification"
+    )
 
 
 def test_contract_describes_the_training_rows(mixed_frame: pd.DataFrame, contract: dict) -> None:
@@ -21,8 +23,10 @@ def test_contract_describes_the_training_rows(mixed_frame: pd.DataFrame, contrac
     }
     assert contract["target_classes"] == ["0", "1"]
     assert contract["rows"] == 200
-    assert contract["fingerprint"] == fingerprint(mixed_frame)
-    assert contract["fingerprint"] != fingerprint(mixed_frame.iloc[1:])
+    features, target = mixed_frame.drop(columns=["target"]), mixed_frame["target"]
+    assert contract["fingerprint"] == fingerprint(features, target)
+    assert contract["fingerprint"] != fingerprint(features.iloc[1:], target.iloc[1:])
+    assert contract["fingerprint"] != fingerprint(features, 1 - target)
 
 
 def test_matching_rows_come_back_in_training_order(

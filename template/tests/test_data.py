@@ -75,9 +75,13 @@ def test_inference_holdout_is_fixed_by_the_seed_and_disjoint(mixed_frame: pd.Dat
 
 
 def test_split_is_stratified(mixed_frame: pd.DataFrame) -> None:
-    train, test = split_train_test(mixed_frame, "target", 0.25, random_state=0, stratify=True)
-    assert len(test) == 50
-    assert abs(train["target"].mean() - test["target"].mean()) < 0.03
+    rows_trn, rows_tst, target_trn, target_tst = split_train_test(
+        mixed_frame, "target", 0.25, random_state=0, stratify=True
+    )
+    assert len(rows_tst) == len(target_tst) == 50
+    assert "target" not in rows_trn.columns and target_trn.name == "target"
+    assert rows_trn.index.equals(target_trn.index)
+    assert abs(target_trn.mean() - target_tst.mean()) < 0.03
 
 
 def test_relative_paths_start_at_the_project(mixed_frame: pd.DataFrame, tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ def served(mixed_frame: pd.DataFrame) -> ServedModel:
     labelled = mixed_frame.assign(target=np.where(mixed_frame["target"] == 1, "yes", "no"))
     raw = labelled.drop(columns=["target"])
     unfitted = build_preprocessor(raw, infer_roles(raw, {}), True, 100, target_classes=2)
-    features, _, preprocessor = fit_and_transform(labelled, labelled, "target", unfitted)
-    model = LogisticRegression().fit(features.drop(columns=["target"]), features["target"])
-    contract = build_contract(labelled, "target", "classification")
+    features, _, preprocessor = fit_and_transform(raw, labelled["target"], raw, unfitted)
+    model = LogisticRegression().fit(features, labelled["target"])
+    contract = build_contract(raw, labelled["target"], "classification")
     return ServedModel(version=3, contract=contract, preprocess_pipeline=preprocessor, model=model)
 
 
@@ -77,9 +77,9 @@ def test_columns_the_model_leaves_out_may_be_absent(mixed_frame: pd.DataFrame) -
     roles = infer_roles(raw, {})
     assert roles["order_id"] == "identifier"
     unfitted = build_preprocessor(raw, roles, True, 100, target_classes=2)
-    features, _, preprocessor = fit_and_transform(labelled, labelled, "target", unfitted)
-    model = LogisticRegression().fit(features.drop(columns=["target"]), features["target"])
-    contract = build_contract(labelled, "target", "classification", roles)
+    features, _, preprocessor = fit_and_transform(raw, labelled["target"], raw, unfitted)
+    model = LogisticRegression().fit(features, labelled["target"])
+    contract = build_contract(raw, labelled["target"], "classification", roles)
     served = ServedModel(1, contract, preprocessor, model)
     without = predict(mixed_frame.drop(columns=["target"]), served)
     assert list(without.labels) == list(predict(raw, served).labels)

@@ -27,7 +27,7 @@ def drift_report(
 
     contract = get_step_context().inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
     summary, html = build_drift_report(
-        reference.drop(columns=[contract["target_column"]], errors="ignore"),
+        reference,
         current,
         sample_rows,
         roles=drifting_columns(contract),

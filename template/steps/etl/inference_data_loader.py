@@ -35,6 +35,12 @@ def inference_data_loader(
         frame = read_table(inference_data_path, "inference_data_path")
     else:
         trained = context.model.get_artifact("raw_dataset").run_metadata
+        if "data_settings" not in trained:
+            raise ValueError(
+                f"Model version {context.model.version} was trained before versions "
+                "recorded their data settings, so its held-out rows are not known: train "
+                "again, or set inference_data_path in configs/batch_inference.yaml."
+            )
         frame = load_held_out_rows(
             DataSettings.model_validate(trained["data_settings"]),
             trained.get("dataset_version"),

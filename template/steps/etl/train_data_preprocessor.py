@@ -25,6 +25,7 @@ logger = get_logger(__name__)
 def train_data_preprocessor(
     dataset_trn: pd.DataFrame,
     dataset_tst: pd.DataFrame,
+    target_trn: pd.Series,
     data: DataSettings,
     preprocessing: PreprocessingSettings,
 ) -> tuple[
@@ -39,11 +40,10 @@ def train_data_preprocessor(
     pipeline artifact, which inference checks new rows against, and on the model
     version.
     """
-    features = dataset_trn.drop(columns=[data.target_column])
-    roles = infer_roles(features, preprocessing.column_roles)
-    contract = build_contract(dataset_trn, data.target_column, data.task_type, roles)
+    roles = infer_roles(dataset_trn, preprocessing.column_roles)
+    contract = build_contract(dataset_trn, target_trn, data.task_type, roles)
     preprocessor = build_preprocessor(
-        features,
+        dataset_trn,
         roles,
         preprocessing.normalize,
         preprocessing.max_features,
@@ -52,9 +52,9 @@ def train_data_preprocessor(
         drop_columns=preprocessing.drop_columns,
     )
     features_trn, features_tst, preprocess_pipeline = fit_and_transform(
-        dataset_trn, dataset_tst, data.target_column, preprocessor
+        dataset_trn, target_trn, dataset_tst, preprocessor
     )
-    width = features_trn.shape[1] - 1
+    width = features_trn.shape[1]
     logger.info(
         "Column roles: %s; %d feature columns (max_features %d).",
         ", ".join(f"{name} {role}" for name, role in roles.items()),

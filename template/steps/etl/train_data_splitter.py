@@ -1,4 +1,4 @@
-"""Split labelled rows into training and test sets."""
+"""Split labelled rows into training and test sets, features apart from the target."""
 
 from typing import Annotated
 
@@ -16,17 +16,28 @@ from ml.settings import DataSettings
     output_materializers={
         "dataset_trn": FastParquetMaterializer,
         "dataset_tst": FastParquetMaterializer,
+        "target_trn": FastParquetMaterializer,
+        "target_tst": FastParquetMaterializer,
     }
 )
 def train_data_splitter(
     dataset: pd.DataFrame, data: DataSettings, test_size: float
-) -> tuple[Annotated[pd.DataFrame, "dataset_trn"], Annotated[pd.DataFrame, "dataset_tst"]]:
-    """Return the training and test sets, stratified on the target for classification."""
-    train, test = split_train_test(
+) -> tuple[
+    Annotated[pd.DataFrame, "dataset_trn"],
+    Annotated[pd.DataFrame, "dataset_tst"],
+    Annotated[pd.Series, "target_trn"],
+    Annotated[pd.Series, "target_tst"],
+]:
+    """Return the training and test rows, and their targets, stratified for classification.
+
+    The target leaves the rows here, once: every later step takes features and target
+    apart.
+    """
+    dataset_trn, dataset_tst, target_trn, target_tst = split_train_test(
         dataset,
         data.target_column,
         test_size,
         data.random_state,
         stratify=data.task_type == "classification",
     )
-    return train, test
+    return dataset_trn, dataset_tst, target_trn, target_tst

@@ -17,6 +17,7 @@ logger = get_logger(__name__)
 @step
 def hp_tuning_single_search(
     dataset_trn: pd.DataFrame,
+    target_trn: pd.Series,
     preprocess_pipeline: Pipeline,
     data: DataSettings,
     family: str,
@@ -38,8 +39,8 @@ def hp_tuning_single_search(
         logger.warning("Skipping a family: %s.", reason)
         return skipped(family, reason, scoring)
     features, target = sample_for_search(
-        dataset_trn.drop(columns=[data.target_column]),
-        dataset_trn[data.target_column],
+        dataset_trn,
+        target_trn,
         max_rows,
         data.task_type,
         data.random_state,

@@ -17,7 +17,7 @@ def promote_with_metric_compare(
     test_score: float,
     missed_quality_gates: list[str],
     dataset_tst: pd.DataFrame,
-    target_column: str,
+    target_tst: pd.Series,
     promotion: PromotionSettings,
 ) -> Annotated[PromotionDecision, "promotion_decision"]:
     """Compare the new version with the stage's version on this run's test set.
@@ -32,14 +32,8 @@ def promote_with_metric_compare(
     current = version_in_stage(model.name, promotion.target_environment)
     current_score = None
     if current is not None and current.id != model.id and not missed_quality_gates:
-        features = transform(
-            current.get_artifact("preprocess_pipeline").load(), dataset_tst, target_column
-        )
-        current_score = scoring.score(
-            current.get_artifact("model").load(),
-            features.drop(columns=[target_column]),
-            features[target_column],
-        )
+        features = transform(current.get_artifact("preprocess_pipeline").load(), dataset_tst)
+        current_score = scoring.score(current.get_artifact("model").load(), features, target_tst)
     decision = decide_by_metric(
         scoring,
         test_score,

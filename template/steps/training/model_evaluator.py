@@ -17,8 +17,9 @@ logger = get_logger(__name__)
 def model_evaluator(
     model: Any,
     features_trn: pd.DataFrame,
+    target_trn: pd.Series,
     features_tst: pd.DataFrame,
-    target_column: str,
+    target_tst: pd.Series,
     metric: str,
     quality_gates: QualityGateSettings,
 ) -> tuple[Annotated[float, "test_score"], Annotated[list[str], "missed_quality_gates"]]:
@@ -29,8 +30,8 @@ def model_evaluator(
     """
     scoring = get_metric(metric)
     scores = {
-        name: scoring.score(model, frame.drop(columns=[target_column]), frame[target_column])
-        for name, frame in (("train", features_trn), ("test", features_tst))
+        "train": scoring.score(model, features_trn, target_trn),
+        "test": scoring.score(model, features_tst, target_tst),
     }
     logger.info(
         "%s: %.4f on the training set, %.4f on the test set.",
