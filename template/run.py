@@ -52,7 +52,9 @@ def check_stack() -> None:
         )
 
 
-def require_staged_version(training: TrainingConfig, after_training: bool) -> None:
+def require_staged_version(
+    training: TrainingConfig, after_training: bool, alerts: AlertSettings
+) -> None:
     """Stop before serving or predicting when no version holds the target stage."""
     from zenml.client import Client
 
@@ -67,9 +69,12 @@ def require_staged_version(training: TrainingConfig, after_training: bool) -> No
             if after_training
             else "train and promote one first with `python run.py --only-training`."
         )
-        raise click.ClickException(
-            f"No version of '{name}' holds the stage '{stage}': {why}"
-        ) from None
+        message = f"No version of '{name}' holds the stage '{stage}': {why}"
+        if alerts.notify_on_failures and not after_training:
+            from stack.components import post_alert
+
+            post_alert(f"Batch inference did not run. {message}")
+        raise click.ClickException(message) from None
 
 
 def serve_staged_version(alerts: AlertSettings) -> None:
@@ -121,7 +126,22 @@ def run_pipeline(
         from steps.alerts import notify_on_failure
 
         options["on_failure"] = notify_on_failure
-    pipeline.with_options(**options)()
+    from stack.stages import discard_untrained_versions, latest_version_number
+
+    before = latest_version_number(model["name"])
+    try:
+        pipeline.with_options(**options)()
+    except (Exception, KeyboardInterrupt) as error:
+        if pipeline_name == "training":
+            discard_untrained_versions(model["name"], after=before)
+        if isinstance(error, KeyboardInterrupt):
+            raise
+        from stack.components import last_failure
+
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        cause = last_failure(pipeline_name)
+        where = f" in {cause}" if cause else f": {type(error).__name__}: {first_line}"
+        raise click.ClickException(f"Pipeline {pipeline_name} failed{where}") from None
 
 
 def load_docker_settings() -> dict[str, Any]:
@@ -199,7 +219,7 @@ def main(
         model = training.model.model_dump(exclude_none=True)
         run_pipeline("training", parameters, model, parameters.alerts, no_cache)
     if batch is not None:
-        require_staged_version(training, after_training=not only_inference)
+        require_staged_version(training, not only_inference, batch.parameters.alerts)
     if not (only_training or only_inference):
         serve_staged_version(parameters.alerts)
     if batch is not None:

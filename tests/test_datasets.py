@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import httpx
@@ -12,7 +13,7 @@ import yaml
 from real_table import make_table
 
 from conftest import assert_all_pipelines_completed, inspect, probe, run
-from generated_project import service_url
+from generated_project import run_in_project, service_url
 
 HELD_OUT_ROWS = {"wine": 18, "iris": 15, "digits": 180, "diabetes": 44}
 # Test scores measured before column roles and the in-fold search (v0.3.0 work), which
@@ -121,7 +122,9 @@ def test_own_csv_with_messy_rows_and_a_file_of_new_rows(running_project) -> None
     written = pd.read_csv(project / "predictions" / "churn.csv", index_col=0)
     assert len(written) == 60 and set(written["churned"]) <= {"yes", "no"}
 
-    bad_inputs = {
+    # Bad files, each with the cause the run's last line must give in one line, naming
+    # the column or the file.
+    bad_new_rows = {
         "a missing column": (
             new_rows.drop(columns=["noise"]),
             "lacks columns the model was trained on: noise",
@@ -130,17 +133,61 @@ def test_own_csv_with_messy_rows_and_a_file_of_new_rows(running_project) -> None
             new_rows.assign(signal="high"),
             "'signal' was numeric (float64) in training but is categorical (object) now",
         ),
-        "an empty file": (new_rows.iloc[:0], "holds no rows"),
+        "an empty file": (new_rows.iloc[:0], "new_customers.csv (inference_data_path) holds no"),
+        "an empty column": (
+            new_rows.assign(noise=np.nan),
+            "the new rows leave 'noise' empty, which training had values in",
+        ),
     }
-    for case, (frame, message) in bad_inputs.items():
+    for case, (frame, message) in bad_new_rows.items():
         frame.to_csv(project / "data" / "new_customers.csv", index=False)
-        output = run(project, "--only-inference", check=False)
-        assert message in output, case
-        assert "Pipeline batch_inference failed" in output, case
-        assert "in step inference_data_loader" in output, case
+        output, last_line = run_failing(project, "--only-inference")
+        assert last_line.startswith("Error: Pipeline batch_inference failed in step "), case
+        assert message in last_line, case
+        assert "Pipeline batch_inference failed (run" in output, case  # the failure alert
+    bad_training_rows = {
+        "one class": (
+            messy_rows(100, seed=3).assign(churned="yes"),
+            "The target column 'churned' holds one class (yes)",
+        ),
+        "a class with one row": (
+            pd.concat([messy_rows(100, seed=3), messy_rows(1, seed=4).assign(churned="maybe")]),
+            "The class maybe of 'churned' has a single row",
+        ),
+    }
+    for case, (frame, message) in bad_training_rows.items():
+        frame.to_csv(project / "data" / "customers.csv", index=False)
+        _, last_line = run_failing(project, "--only-training")
+        assert last_line.startswith(
+            "Error: Pipeline training failed in step train_data_splitter: ValueError: "
+        ), case
+        assert message in last_line, case
     after = inspect(project)
-    assert after["versions"] == state["versions"]
+    assert after["versions"] == state["versions"]  # failed runs leave no version behind
     assert after["predictions"] == 60
+
+    # New data without a column: the staged version cannot score it, and the decision
+    # says so instead of failing.
+    messy_rows(400, seed=1).drop(columns=["noise"]).to_csv(
+        project / "data" / "customers.csv", index=False
+    )
+    run(project, "--only-training")
+    changed = inspect(project)["versions"][-1]
+    assert changed["number"] == 2
+    assert changed["promotion"]["promote"] is True
+    assert changed["promotion"]["reason"].startswith(
+        "version 1 cannot score this version's test rows (The new data lacks columns the "
+        "model was trained on: noise)"
+    )
+    assert changed["stage"] == "staging"
+
+
+def run_failing(project: Path, *options: str) -> tuple[str, str]:
+    """Run `run.py`, which must fail; return all it printed and its last stderr line."""
+    result = run_in_project(project, ["run.py", *options], check=False, capture=True)
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    plain = re.sub(r"\x1b\[[0-9;]*m|`", "", result.stderr)
+    return re.sub(r"\x1b\[[0-9;]*m|`", "", result.stdout) + plain, plain.strip().splitlines()[-1]
 
 
 @pytest.mark.slow

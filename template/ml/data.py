@@ -23,6 +23,7 @@ BUNDLED_DATASETS = {
     "diabetes": "load_diabetes",
 }
 READERS = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet}
+CSV_DELIMITERS = ",;\t|"
 
 
 def resolve_path(path: str | Path) -> Path:
@@ -64,13 +65,30 @@ def read_table(path: str | Path, setting: str) -> pd.DataFrame:
             f"The data file {resolved} does not exist: fix `{setting}` in configs/ "
             "(relative paths start at the project folder)."
         )
+    options = {"sep": csv_delimiter(resolved)} if reader is pd.read_csv else {}
     try:
-        frame = reader(resolved)
+        frame = reader(resolved, **options)
     except Exception as error:
         raise ValueError(f"Cannot read {resolved} ({setting}): {error}") from error
     if frame.empty:
         raise ValueError(f"The data file {resolved} ({setting}) holds no rows.")
     return frame
+
+
+def csv_delimiter(path: Path) -> str:
+    """Return the delimiter of a CSV file's header: a comma, semicolon, tab or bar.
+
+    Spreadsheets in many locales write semicolons; read with commas, such a file seems
+    to hold one column named after the whole header.
+    """
+    import csv
+
+    with path.open(newline="", errors="replace") as handle:
+        header = handle.readline()
+    try:
+        return csv.Sniffer().sniff(header, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        return ","
 
 
 def load_bundled(name: str, target_column: str) -> pd.DataFrame:
@@ -169,6 +187,8 @@ def split_train_test(
     from sklearn.model_selection import train_test_split
 
     target = frame[target_column]
+    if stratify:
+        check_classes(target)
     features_trn, features_tst, target_trn, target_tst = train_test_split(
         frame.drop(columns=[target_column]),
         target,
@@ -177,6 +197,27 @@ def split_train_test(
         stratify=target if stratify else None,
     )
     return features_trn, features_tst, target_trn, target_tst
+
+
+def check_classes(target: pd.Series) -> None:
+    """Raise a ValueError naming the problem when a target cannot train a classifier.
+
+    A classifier needs two classes at least, and a stratified split two rows of each.
+    """
+    counts = target.value_counts()
+    if len(counts) < 2:
+        only = str(counts.index[0]) if len(counts) else "none"
+        raise ValueError(
+            f"The target column '{target.name}' holds one class ({only}): a classifier "
+            "needs at least two. Check target_column in configs/training.yaml, or use a "
+            "regression project for a quantity."
+        )
+    rare = counts[counts < 2]
+    if not rare.empty:
+        raise ValueError(
+            f"The class {rare.index[0]} of '{target.name}' has a single row, too few to "
+            "split into training and test rows: add rows of it, or drop them."
+        )
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, setting: str) -> Path:

@@ -27,15 +27,20 @@ class DriftSummary(BaseModel):
     drifted_columns: list[str]
     missing_share_reference: float
     missing_share_current: float
+    # Columns the new rows leave empty although training had values in them.
+    emptied_columns: list[str] = []
 
     def describe(self) -> list[str]:
         """Return the drifted columns and the change in missing values, for people."""
         drifted = ", ".join(self.drifted_columns) or "none"
-        return [
+        lines = [
             f"drifted columns: {self.drifted_share:.0%} ({drifted})",
             f"missing values: {self.missing_share_reference:.1%} in training, "
             f"{self.missing_share_current:.1%} in the new rows",
         ]
+        if self.emptied_columns:
+            lines.append(f"empty in the new rows: {', '.join(self.emptied_columns)}")
+        return lines
 
 
 def drifting_columns(contract: dict[str, Any]) -> dict[str, str]:
@@ -97,10 +102,14 @@ def build_drift_report(
             lumped_reference, lumped_current = lump_rare_levels(reference[column], current[column])
             reference = reference.assign(**{column: lumped_reference})
             current = current.assign(**{column: lumped_current})
-    numerical = [column for column in columns if column_kind(reference[column]) == "numeric"]
+    # Evidently cannot compare a column that is empty on either side; the missing-value
+    # share still counts it, and a column the new rows empty is a gate of its own.
+    emptied = [c for c in columns if current[c].isna().all() and reference[c].notna().any()]
+    compared = [c for c in columns if current[c].notna().any() and reference[c].notna().any()]
+    numerical = [column for column in compared if column_kind(reference[column]) == "numeric"]
     definition = DataDefinition(
         numerical_columns=numerical,
-        categorical_columns=[column for column in columns if column not in numerical],
+        categorical_columns=[column for column in compared if column not in numerical],
     )
     # The drift preset and the missing-value count are what the gates need; Evidently's
     # full data summary triples the report's time for figures nothing reads.
@@ -112,8 +121,8 @@ def build_drift_report(
     else:
         preset = DataDriftPreset()
     snapshot = Report([preset, DatasetMissingValueCount()]).run(
-        Dataset.from_pandas(current, data_definition=definition),
-        Dataset.from_pandas(reference, data_definition=definition),
+        Dataset.from_pandas(current[compared], data_definition=definition),
+        Dataset.from_pandas(reference[compared], data_definition=definition),
     )
     drifted = []
     drifted_share = 0.0
@@ -130,6 +139,7 @@ def build_drift_report(
         drifted_columns=sorted(drifted),
         missing_share_reference=_missing_share(reference),
         missing_share_current=_missing_share(current),
+        emptied_columns=emptied,
     )
     return summary, snapshot.get_html_str(as_iframe=False)
 
@@ -163,6 +173,11 @@ def failed_drift_gates(
 ) -> list[str]:
     """Return a message for each data-quality gate that the summary fails."""
     failures = []
+    if summary.emptied_columns:
+        failures.append(
+            f"the new rows leave {', '.join(map(repr, summary.emptied_columns))} empty, "
+            "which training had values in"
+        )
     if summary.drifted_share > max_drifted_share:
         failures.append(
             f"{summary.drifted_share:.0%} of the columns drifted "

@@ -83,10 +83,13 @@ def decide_by_metric(
     current_version: str | None,
     min_improvement: float,
     missed_gates: Sequence[str] = (),
+    cannot_compare: str | None = None,
 ) -> PromotionDecision:
     """Promote a version that met its gates when it beats the stage's by the margin.
 
-    With no version in the stage, one that met its gates is promoted.
+    With no version in the stage, one that met its gates is promoted; so is one whose
+    test rows the staged version cannot score (`cannot_compare` says why: its columns
+    changed), since the scores cannot be compared.
     """
     refusal = refused_by_gates(metric, new_score, missed_gates, current_version, min_improvement)
     if refusal is not None:
@@ -98,6 +101,13 @@ def decide_by_metric(
         "current_version": current_version,
         "min_improvement": min_improvement,
     }
+    if cannot_compare:
+        reason = (
+            f"version {current_version} cannot score this version's test rows "
+            f"({cannot_compare.rstrip('.')}), so the scores cannot be compared and the "
+            "version that met its gates takes the stage"
+        )
+        return PromotionDecision(promote=True, reason=reason, **common)
     if current_score is None:
         return PromotionDecision(
             promote=True, reason="no model version holds the stage yet", **common

@@ -43,3 +43,20 @@ def post_alert(message: str) -> bool:
     except Exception as error:  # noqa: BLE001 - an alert must never fail a pipeline
         logger.error("The alert was not sent: %s: %s", type(error).__name__, error)
         return False
+
+
+def last_failure(pipeline_name: str) -> str | None:
+    """Return the cause of the pipeline's latest run's failure, in one line, if it failed.
+
+    ZenML raises only that a step failed; the step's own error is in the run's record.
+    """
+    runs = Client().list_pipeline_runs(
+        pipeline_name=pipeline_name, sort_by="desc:created", size=1
+    ).items
+    for name, step in (runs[0].steps if runs else {}).items():
+        info = step.exception_info
+        if info is not None and info.message:
+            kind = (info.source or "").rsplit(".", 1)[-1]
+            first_line = info.message.strip().splitlines()[0]
+            return f"step {name}: " + (f"{kind}: " if kind else "") + first_line
+    return None

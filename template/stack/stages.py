@@ -22,6 +22,33 @@ def version_in_stage(model_name: str, stage: str) -> ModelVersionResponse | None
         return None
 
 
+def latest_version_number(model_name: str) -> int:
+    """Return the number of the model's newest version, 0 when it has none."""
+    try:
+        versions = Client().list_model_versions(model_name, sort_by="desc:number", size=1)
+    except KeyError:  # no version yet, not even the model
+        return 0
+    return versions.items[0].number if versions.items else 0
+
+
+def discard_untrained_versions(model_name: str, after: int) -> list[int]:
+    """Delete the versions numbered above `after` that hold no trained model.
+
+    A training run that fails or is stopped has already created its version; without
+    a model it can never be promoted, and it would only clutter listings. Returns the
+    numbers deleted.
+    """
+    client = Client()
+    deleted = []
+    for version in client.list_model_versions(model_name, number=f"gt:{after}", size=100).items:
+        if version.get_artifact("model") is None:
+            client.delete_model_version(version.id)
+            deleted.append(version.number)
+    if deleted:
+        logger.info("Deleted model versions %s: their training did not finish.", deleted)
+    return deleted
+
+
 def apply_decision(model: Model, stage: str, decision: PromotionDecision) -> None:
     """Record the decision on the new version and, when it says so, promote it.
 

@@ -126,3 +126,24 @@ def test_held_out_rows_are_refused_when_none_were_held_out_or_the_file_changed(
     path.write_text(path.read_text() + "99,1\n")
     with pytest.raises(ValueError, match="has changed since model version 2 was trained"):
         load_held_out_rows(DataSettings(**settings, inference_share=0.1), digest, "2")
+
+
+def test_a_semicolon_delimited_csv_reads_as_its_columns(tmp_path: Path) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_text("age;plan;churned\n31;basic;no\n45;pro;yes\n")
+    frame = read_table(path, "dataset_path")
+    assert list(frame.columns) == ["age", "plan", "churned"]
+    assert frame["age"].tolist() == [31, 45]
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ([1] * 10, r"The target column 'churned' holds one class \(1\): a classifier needs"),
+        ([0, 1] * 5 + [2], r"The class 2 of 'churned' has a single row"),
+    ],
+)
+def test_a_target_that_cannot_train_a_classifier_is_named(target: list, message: str) -> None:
+    frame = pd.DataFrame({"x": range(len(target)), "churned": target})
+    with pytest.raises(ValueError, match=message):
+        split_train_test(frame, "churned", 0.3, random_state=0, stratify=True)

@@ -70,3 +70,14 @@ def test_a_small_batch_of_the_same_data_is_weighed_by_its_size() -> None:
     summary, _ = build_drift_report(rows(0, 3000), shifted, sample_rows=20000)
     assert summary.drifted_columns == ["amount"]
     assert summary.drifted_share == 1 / 3
+
+
+def test_a_column_the_new_rows_leave_empty_fails_its_own_gate(mixed_frame: pd.DataFrame) -> None:
+    reference = mixed_frame.drop(columns=["target"])
+    current = reference.assign(noise=np.nan)
+    summary, _ = build_drift_report(reference, current, sample_rows=1000)
+    assert summary.emptied_columns == ["noise"]
+    assert "noise" not in summary.drifted_columns
+    assert failed_drift_gates(summary, 1.0, 1.0) == [
+        "the new rows leave 'noise' empty, which training had values in"
+    ]

@@ -70,3 +70,18 @@ def test_the_decision_records_the_improvement_in_the_metric_direction() -> None:
     assert decision.promote
     assert decision.as_metadata()["improvement"] == 2.0
     assert "beats version 2's 5.0000 by 2.0000" in decision.reason
+
+
+def test_a_staged_version_that_cannot_score_the_new_columns_gives_way_on_record() -> None:
+    accuracy = get_metric("accuracy")
+    why = "The new data lacks columns the model was trained on: age."
+    decision = decide_by_metric(accuracy, 0.9, None, "4", 0.0, cannot_compare=why)
+    assert decision.promote
+    assert decision.reason == (
+        "version 4 cannot score this version's test rows (The new data lacks columns the "
+        "model was trained on: age), so the scores cannot be compared and the version that "
+        "met its gates takes the stage"
+    )
+    missed = ["accuracy on the test set is 0.5000, the gate asks for at least 0.8"]
+    refused = decide_by_metric(accuracy, 0.5, None, "4", 0.0, missed, cannot_compare=why)
+    assert not refused.promote and refused.missed_gates == missed

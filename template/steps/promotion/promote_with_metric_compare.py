@@ -5,6 +5,7 @@ from typing import Annotated
 import pandas as pd
 from zenml import get_step_context, step
 
+from ml.contract import ContractViolation, enforce_contract
 from ml.metrics import get_metric
 from ml.preprocessing import transform
 from ml.promotion import PromotionDecision, decide_by_metric
@@ -25,15 +26,24 @@ def promote_with_metric_compare(
     The current version is scored with its own model and its own preprocessing on
     the same held-out rows the new version was scored on, so both scores compare.
     A version that missed a quality gate is refused without scoring the current one.
-    Returns the decision with both scores.
+    When the rows lack a column the staged version was trained on, or changed its
+    type, the staged version cannot score them: the decision says so, and the new
+    version is promoted if it met its gates. Returns the decision with both scores.
     """
     model = get_step_context().model
     scoring = get_metric(promotion.metric)
     current = version_in_stage(model.name, promotion.target_environment)
-    current_score = None
+    current_score, cannot_compare = None, None
     if current is not None and current.id != model.id and not missed_quality_gates:
-        features = transform(current.get_artifact("preprocess_pipeline").load(), dataset_tst)
-        current_score = scoring.score(current.get_artifact("model").load(), features, target_tst)
+        pipeline = current.get_artifact("preprocess_pipeline")
+        try:
+            rows, _ = enforce_contract(dataset_tst, pipeline.run_metadata["data_contract"])
+        except ContractViolation as error:
+            cannot_compare = str(error)
+        else:
+            features = transform(pipeline.load(), rows)
+            staged_model = current.get_artifact("model").load()
+            current_score = scoring.score(staged_model, features, target_tst)
     decision = decide_by_metric(
         scoring,
         test_score,
@@ -41,6 +51,7 @@ def promote_with_metric_compare(
         str(current.number) if current is not None else None,
         promotion.min_improvement,
         missed_quality_gates,
+        cannot_compare,
     )
     apply_decision(model, promotion.target_environment, decision)
     return decision
