@@ -50,10 +50,9 @@ def last_failure(pipeline_name: str) -> str | None:
 
     ZenML raises only that a step failed; the step's own error is in the run's record.
     """
-    runs = Client().list_pipeline_runs(
-        pipeline_name=pipeline_name, sort_by="desc:created", size=1
-    ).items
-    for name, step in (runs[0].steps if runs else {}).items():
+    client = Client()
+    runs = client.list_pipeline_runs(pipeline_name=pipeline_name, sort_by="desc:created", size=1)
+    for name, step in (runs.items[0].steps if runs.items else {}).items():
         info = step.exception_info
         if info is not None and info.message:
             kind = (info.source or "").rsplit(".", 1)[-1]
