@@ -96,11 +96,12 @@ PROJECT_FILES = {
     "tests/test_promotion.py",
     "tests/test_roles.py",
     "tests/test_search.py",
+    "tests/test_setup_stack.py",
     "tests/test_signature.py",
     "tests/test_upstream.py",
 }
 
-SLACK_FILES = {"alerters/__init__.py", "alerters/slack_web_api.py"}
+SLACK_FILES = {"alerters/__init__.py", "alerters/slack_web_api.py", "tests/test_slack_web_api.py"}
 SLACK = {"alerter": "slack", "slack_channel_id": "C0123456789"}
 # A ZenML secret reference such as {{slack_token.token}} is meant to stay as it is.
 SECRET_REFERENCE = re.compile(r"\{\{[A-Za-z0-9_-]+[.][A-Za-z0-9_]+\}\}")
