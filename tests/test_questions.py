@@ -205,12 +205,22 @@ def test_whole_number_answers_refuse_values_that_are_not_finite(
         render_project(**{question: value})
 
 
-def test_product_name_is_derived_from_the_project_name(render_project: Renderer) -> None:
-    project = render_project(project_name="My Fancy-Product 2")
+@pytest.mark.parametrize(
+    ("project_name", "product_name"),
+    [
+        ("My Fancy-Product 2", "my_fancy_product_2"),
+        ("2 Fast 2 Furious", "fast_2_furious"),
+        ("🚀 ✨", "my_product"),
+    ],
+)
+def test_product_name_is_derived_from_the_project_name(
+    render_project: Renderer, project_name: str, product_name: str
+) -> None:
+    project = render_project(project_name=project_name)
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
-    assert answers["product_name"] == "my_fancy_product_2"
+    assert answers["product_name"] == product_name
     config = yaml.safe_load((project / "configs" / "training.yaml").read_text())
-    assert config["model"]["name"] == "my_fancy_product_2"
+    assert config["model"]["name"] == product_name
 
 
 def test_good_urls_are_accepted(render_project: Renderer) -> None:
