@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from migrate_answers import migrate, renames_between
 
 from conftest import REPO_ROOT, assert_all_pipelines_completed, assert_ruff_clean, inspect, run
 from generated_project import kill_processes_under, render, setup_stack, stop_services
-
-sys.path.insert(0, str(REPO_ROOT / "hooks"))
-from migrate_answers import migrate, renames_between  # noqa: E402
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Template Tests",
