@@ -81,13 +81,13 @@ from conftest import Renderer
         ({"product_name": "null"}, "'null' reads as nothing in YAML"),
         ({"version": "0.1.0\n"}, "is not a version"),
         ({"copyright_year": "2026\n"}, "is not a year"),
-        ({"email": "a@b.c\n"}, "is not an email address"),
+        ({"email": "a@b.c\n"}, "email must be one line of printable text"),
         ({"project_name": "two\nlines"}, "project_name must be one line of printable text"),
         ({"project_name": "x" * 101}, "project_name is 101 characters long"),
         ({"full_name": "Ada\tLovelace"}, "full_name must be one line of printable text"),
         ({"project_name": "broken \ud83d surrogate"}, "must be one line of printable text"),
         ({"zenml_server_url": 'https://zenml.example.com/"x'}, "is not a URL"),
-        ({"zenml_server_url": "https://zenml.example.com\n"}, "is not a URL"),
+        ({"zenml_server_url": "https://zenml.example.com\n"}, "must be one line of printable"),
         (
             {"dataset": "custom", "dataset_path": "rows.csv\n", "target_column": "y"},
             "dataset_path must be one line of printable text",
@@ -314,3 +314,30 @@ def test_good_urls_with_quotes_read_back_from_the_stack(render_project: Renderer
     project = render_project(zenml_server_url=url)
     stack = yaml.safe_load((project / "configs" / "stack.yaml").read_text())
     assert stack["zenml_server_url"] == url
+
+
+def test_derived_answers_are_not_stored_and_shape_the_stack(render_project: Renderer) -> None:
+    derived = {"remote_orchestrator", "remote_deployer", "runs_remotely"}
+    here = render_project("here")
+    assert not derived & set(yaml.safe_load((here / ".copier-answers.yml").read_text()))
+    assert (
+        "container_registry"
+        not in yaml.safe_load((here / "configs" / "stack.yaml").read_text())["components"]
+    )
+    # A remote deployer alone runs the service away from here: it needs pushed images.
+    away = render_project(
+        "away",
+        deployer="kubernetes",
+        container_registry_uri="registry.example.com/team",
+        mlflow_tracking_uri="https://mlflow.example.com",
+        zenml_server_url="https://zenml.example.com",
+    )
+    answers = yaml.safe_load((away / ".copier-answers.yml").read_text())
+    assert not derived & set(answers)
+    assert answers["artifact_store"] == "s3" and answers["experiment_tracker"] == "mlflow_remote"
+    stack = yaml.safe_load((away / "configs" / "stack.yaml").read_text())["components"]
+    assert stack["container_registry"]["configuration"]["uri"] == "registry.example.com/team"
+    assert (
+        "| Container registry and image builder | `registry.example.com/team`"
+        in (away / "README.md").read_text()
+    )
