@@ -241,6 +241,7 @@ def test_every_free_text_question_is_covered() -> None:
         and spec.get("when") is not False
     }
     assert set(CASES) <= QUESTIONS
+    assert all(set(base) <= QUESTIONS for base, _, _ in CASES.values())
     assert set(CASES) == free_text
 
 
