@@ -112,6 +112,9 @@ from conftest import Renderer
             "'slack.com/api' is not a URL",
         ),
         ({"alerter": "teams"}, "Invalid choice for 'alerter'"),
+        ({"runs_remotely": True}, "runs_remotely is derived from orchestrator and deployer"),
+        ({"remote_orchestrator": True}, "remote_orchestrator is derived from orchestrator"),
+        ({"remote_deployer": True}, "remote_deployer is derived from deployer: leave it out"),
         (
             {"orchestrator": "kubernetes", "artifact_store": "local"},
             "orchestrator 'kubernetes' runs steps away from this machine, where they cannot "
