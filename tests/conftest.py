@@ -13,10 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "scripts"))
-
-from generated_project import (  # noqa: E402
+from generated_project import (
     kill_processes_under,
     project_env,
     render,
@@ -25,6 +22,7 @@ from generated_project import (  # noqa: E402
     stop_services,
 )
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = {
     name
     for name in yaml.safe_load((REPO_ROOT / "copier.yml").read_text())

@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
+# Runs with the project on PYTHONPATH, as scripts/setup_stack.py is imported there.
+from scripts.setup_stack import SECRET_REFERENCE, ensure_stack, load_stack_spec
 from zenml.client import Client
-
-sys.path.insert(0, str(Path("scripts").resolve()))
-from setup_stack import SECRET_REFERENCE, ensure_stack, load_stack_spec  # noqa: E402
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import Renderer, assert_ruff_clean
+from conftest import REPO_ROOT, Renderer, assert_ruff_clean
 from generated_project import run_in_project
 
 PROJECT_FILES = {
@@ -98,65 +98,167 @@ PROJECT_FILES = {
     "tests/test_promotion.py",
     "tests/test_roles.py",
     "tests/test_search.py",
+    "tests/test_setup_stack.py",
     "tests/test_signature.py",
     "tests/test_upstream.py",
 }
 
-SLACK_FILES = {"alerters/__init__.py", "alerters/slack_web_api.py"}
+SLACK_FILES = {"alerters/__init__.py", "alerters/slack_web_api.py", "tests/test_slack_web_api.py"}
 SLACK = {"alerter": "slack", "slack_channel_id": "C0123456789"}
 # A ZenML secret reference such as {{slack_token.token}} is meant to stay as it is.
 SECRET_REFERENCE = re.compile(r"\{\{[A-Za-z0-9_-]+[.][A-Za-z0-9_]+\}\}")
 
-LICENSES = ["apache", "mit", "bsd", "isc", "gpl3", "none"]
-DATASETS = [
-    {"dataset": "breast_cancer"},
-    {"dataset": "diabetes"},
-    {"dataset": "custom", "dataset_path": "data/rows.parquet", "target_column": "churned"},
-    {"dataset": "wine"},
-    {
-        "dataset": "custom",
-        "dataset_path": "/srv/data/prices.csv",
-        "target_column": "price",
-        "task_type": "regression",
-        "inference_data_path": "data/new.csv",
-    },
-    {"dataset": "iris"},
-    {"dataset": "digits"},
-]
+COPIER = yaml.safe_load((REPO_ROOT / "copier.yml").read_text())
+# Options that shape the pipelines together: every combination renders.
 FLAGS = ["hyperparameters_tuning", "metric_compare_promotion", "data_quality_checks"]
+REMOTE_DEPLOYERS = {"kubernetes", "aws", "gcp"}
+SCHEMES = {"s3": "s3://", "gcs": "gs://", "azure": "az://"}
+REGRESSION_METRICS = {"r2", "rmse", "mae"}
+
+
+def choices_of(question: str) -> list:
+    """Return the values copier.yml offers for a question: its choices, or both booleans."""
+    spec = COPIER[question]
+    if spec.get("type") == "bool":
+        return [True, False]
+    return [
+        choice["value"] if isinstance(choice, dict) else choice
+        for choice in spec["choices"].values()
+    ]
+
+
+CHOICE_QUESTIONS = [
+    name
+    for name, spec in COPIER.items()
+    if not name.startswith("_")
+    and spec.get("when") is not False
+    and ("choices" in spec or spec.get("type") == "bool")
+    and name not in FLAGS
+]
+
+
+def effective(answers: dict) -> dict:
+    """Return the answers with copier.yml's defaults for the ones not given."""
+    result = dict(answers)
+    result.setdefault("dataset", "breast_cancer")
+    if result["dataset"] != "custom":
+        result.setdefault(
+            "task_type", "regression" if result["dataset"] == "diabetes" else "classification"
+        )
+    result.setdefault("task_type", "classification")
+    regression = result["task_type"] == "regression"
+    result.setdefault("promotion_metric", "r2" if regression else "accuracy")
+    result.setdefault(
+        "model_families",
+        ["ridge", "random_forest", "hist_gradient_boosting"]
+        if regression
+        else ["logistic_regression", "random_forest"],
+    )
+    result.setdefault("orchestrator", "local")
+    result.setdefault("deployer", "local" if result["orchestrator"] == "local" else "none")
+    here = result["orchestrator"] == "local" and result["deployer"] not in REMOTE_DEPLOYERS
+    remote_store = {"sagemaker": "s3", "vertex": "gcs"}.get(
+        result["orchestrator"], "gcs" if result["deployer"] == "gcp" else "s3"
+    )
+    result.setdefault("artifact_store", "local" if here else remote_store)
+    result.setdefault("experiment_tracker", "mlflow_local" if here else "mlflow_remote")
+    return result
+
+
+def valid(answers: dict) -> bool:
+    """Whether copier.yml's validators accept the answers (its cross-question rules)."""
+    a = effective(answers)
+    bundled = "regression" if a["dataset"] == "diabetes" else "classification"
+    regression = a["task_type"] == "regression"
+    away = a["orchestrator"] != "local" or a["deployer"] in REMOTE_DEPLOYERS
+    families = set(a["model_families"])
+    return not (
+        (a["dataset"] != "custom" and a["task_type"] != bundled)
+        or (a["promotion_metric"] in REGRESSION_METRICS) != regression
+        or (regression and families & {"logistic_regression", "svm"})
+        or (not regression and "ridge" in families)
+        or ("svm" in families and a["promotion_metric"] in {"roc_auc", "log_loss"})
+        or (a["orchestrator"] != "local" and a["deployer"] == "local")
+        or (away and a["artifact_store"] == "local")
+        or (away and a["experiment_tracker"] == "mlflow_local")
+        # Questions that copier.yml asks only for some answers (`when:`)
+        or ("task_type" in answers and a["dataset"] != "custom")
+        or ("search_strategy" in a and a.get("hyperparameters_tuning") is False)
+    )
+
+
+def complete(answers: dict) -> dict:
+    """Add the free-text answers (and enabling choices) that the chosen ones require."""
+    a = dict(answers)
+    if "task_type" in a:
+        a.setdefault("dataset", "custom")
+    if a.get("promotion_metric") in REGRESSION_METRICS or "ridge" in a.get("model_families", []):
+        a.setdefault("dataset", "diabetes")
+    if a.get("dataset") == "custom":
+        a.setdefault("dataset_path", "data/rows.parquet")
+        a.setdefault("target_column", "churned")
+        if a.get("task_type") == "regression":
+            a.setdefault("inference_data_path", "data/new.csv")
+    if a.get("alerter") == "slack":
+        a.setdefault("slack_channel_id", "C0123456789")
+    full = effective(a)
+    if full["orchestrator"] != "local" or full["deployer"] in REMOTE_DEPLOYERS:
+        a.setdefault("container_registry_uri", "registry.example.com/team")
+        a.setdefault("zenml_server_url", "https://zenml.example.com")
+    if full["artifact_store"] != "local":
+        a.setdefault("artifact_store_path", SCHEMES[full["artifact_store"]] + "bucket/zenml")
+    if full["experiment_tracker"] == "mlflow_remote":
+        a.setdefault("mlflow_tracking_uri", "https://mlflow.example.com")
+    return a
 
 
 def matrix() -> list[dict]:
-    """Product over the options that shape the pipelines, a cycle over the others."""
-    independent = itertools.cycle(
-        [
-            {
-                "open_source_license": license_,
-                "target_environment": environment,
-                "notify_on_failures": failures,
-                "notify_on_successes": successes,
-                **alerter,
-            }
-            for license_, environment, failures, successes, alerter in zip(
-                LICENSES,
-                itertools.cycle(["staging", "production"]),
-                itertools.cycle([True, False, True]),
-                itertools.cycle([False, True]),
-                itertools.cycle([{}, SLACK, {}]),
-                strict=False,
-            )
-        ]
-    )
-    datasets = itertools.cycle(DATASETS)
+    """Every choice of every question at least once, and every combination of FLAGS.
+
+    Choices are packed greedily into as few renders as the validators' rules allow;
+    the FLAGS combinations are then spread over those renders.
+    """
+    packed: list[dict] = []
+    for question in CHOICE_QUESTIONS:
+        for value in choices_of(question):
+            value = [value] if COPIER[question].get("multiselect") else value
+            for case in packed:
+                if question not in case and valid(complete({**case, question: value})):
+                    case[question] = value
+                    break
+            else:
+                assert valid(complete({question: value})), (question, value)
+                packed.append({question: value})
+    combinations = [
+        dict(zip(FLAGS, values, strict=True))
+        for values in itertools.product([True, False], repeat=len(FLAGS))
+    ]
     cases = []
-    for values in itertools.product([True, False], repeat=len(FLAGS)):
-        cases.append(
-            {**dict(zip(FLAGS, values, strict=True)), **next(independent), **next(datasets)}
-        )
-    # Licenses not reached by the cycle above still get a render of their own.
-    covered = {case["open_source_license"] for case in cases}
-    cases += [{"open_source_license": license_} for license_ in LICENSES if license_ not in covered]
+    for index in range(max(len(packed), len(combinations))):
+        case = packed[index % len(packed)]
+        flags = combinations[index % len(combinations)]
+        if not valid(complete({**case, **flags})):
+            flags = {**flags, "hyperparameters_tuning": True}
+        defaults = {
+            name: COPIER[name]["default"]
+            for name in ("notify_on_failures", "notify_on_successes", "target_environment")
+        }
+        cases.append(complete({**defaults, **case, **flags}))
     return cases
+
+
+def test_the_matrix_covers_every_choice_and_every_combination_of_flags() -> None:
+    cases = [effective(case) for case in matrix()]
+    for question in CHOICE_QUESTIONS:
+        offered = choices_of(question)
+        if COPIER[question].get("multiselect"):
+            chosen = {value for case in cases for value in case[question]}
+        else:
+            chosen = {case.get(question, COPIER[question].get("default")) for case in cases}
+        assert set(offered) <= chosen, question
+    combinations = {tuple(case[flag] for flag in FLAGS) for case in cases}
+    assert len(combinations) == 2 ** len(FLAGS)
+    assert all(valid(case) for case in matrix())
 
 
 def rendered_files(project: Path) -> set[str]:
@@ -168,7 +270,9 @@ def rendered_files(project: Path) -> set[str]:
     "answers",
     matrix(),
     ids=lambda answers: "-".join(
-        f"{key[:8]}={value}" for key, value in answers.items() if "path" not in key
+        str(value)
+        for key, value in effective(answers).items()
+        if key in {"dataset", "promotion_metric", "orchestrator", "deployer", "alerter"}
     ),
 )
 def test_render_is_complete_clean_and_formatted(render_project: Renderer, answers: dict) -> None:

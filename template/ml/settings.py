@@ -8,6 +8,7 @@ an unknown key or a wrong value stops the run with the file and the key path.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -218,8 +219,12 @@ def describe_error(path: Path, error: ValidationError) -> str:
     elif first["type"] == "missing":
         problem = "is missing"
     else:
-        problem = first["msg"].removeprefix("Value error, ")
-        if "input" in first and not isinstance(first["input"], dict | list):
+        problem = first["msg"].removeprefix("Value error, ").rstrip(".")
+        # A check across a group names the key inside it: `promotion.metric: ...`.
+        inner = re.match(r"([a-z_]+(?:[.][a-z_]+)*): (.*)", problem)
+        if inner:
+            keys, problem = f"{keys}.{inner[1]}", inner[2]
+        elif "input" in first and not isinstance(first["input"], dict | list):
             problem += f" (it is {first['input']!r})"
     more = len(problems) - 1
     tail = f"; and {more} more problem{'s' * (more > 1)}" if more else ""

@@ -22,6 +22,8 @@ LOCAL_STACK_FILE = PROJECT_ROOT / "configs" / "stack.local.yaml"
 PLACEHOLDER = re.compile(r"<[^<>]+>")
 # A configuration value that refers to a key of a ZenML secret: {{secret_name.key}}
 SECRET_REFERENCE = re.compile(r"^\{\{\s*([^.\s]+)\.([^}\s]+)\s*\}\}$")
+# A URL with a user name or password in it, such as https://user:password@host
+URL_WITH_CREDENTIALS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\s]*@")
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -35,15 +37,41 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]
     return result
 
 
+def fields_with_credentials(value: Any, where: str = "") -> list[str]:
+    """Return the dotted names of the fields in `value` whose URL holds credentials."""
+    if isinstance(value, dict):
+        return [
+            field
+            for key, item in value.items()
+            for field in fields_with_credentials(item, f"{where}.{key}" if where else str(key))
+        ]
+    if isinstance(value, list):
+        return [
+            field
+            for index, item in enumerate(value)
+            for field in fields_with_credentials(item, f"{where}[{index}]")
+        ]
+    if isinstance(value, str) and URL_WITH_CREDENTIALS.search(value):
+        return [where]
+    return []
+
+
 def load_stack_spec(path: Path = STACK_FILE, local: Path = LOCAL_STACK_FILE) -> dict[str, Any]:
     """Return the stack description with the user's local settings merged over it.
 
     A configuration value with a part in <angle brackets> is a placeholder the user
-    must replace; it stops the set-up with the component and field it belongs to.
+    must replace; it stops the set-up with the component and field it belongs to. So
+    does a URL with a user name or password in it, which the files must never hold.
     """
     spec = yaml.safe_load(path.read_text()) or {}
     if local.exists():
         spec = deep_merge(spec, yaml.safe_load(local.read_text()) or {})
+    for field in fields_with_credentials(spec):
+        raise SystemExit(
+            f"{field} holds credentials in its URL (user:password@): remove them from "
+            f"{path.name} and {local.name}, and keep them in a ZenML secret referenced as "
+            '"{{secret_name.key}}" (for a ZenML server, log in with `zenml login URL`).'
+        )
     if not spec.get("name") or not spec.get("components"):
         raise SystemExit(f"{path} must name the stack and list its components.")
     for kind, component in spec["components"].items():

@@ -17,6 +17,8 @@ from ml.settings import (
 )
 
 TRAINING = load_settings("training", TrainingConfig).parameters
+# A metric of the other task, which the training file must refuse.
+OTHER_METRIC = "accuracy" if TRAINING.data.task_type == "regression" else "r2"
 
 
 def test_every_file_is_valid() -> None:
@@ -69,8 +71,8 @@ def edited(tmp_path: Path, edit: dict[tuple[str, ...], object]) -> Path:
             "parameters.promotion.metric_compare Input should be a valid boolean",
         ),
         (
-            {("parameters", "promotion", "metric"): "r2"},
-            "The metric 'r2' scores regression, but the task is",
+            {("parameters", "promotion", "metric"): OTHER_METRIC},
+            f"training.yaml: parameters.promotion.metric The metric '{OTHER_METRIC}' scores",
         ),
         ({("parameters", "data", "target_column"): KeyError}, "data.target_column is missing"),
         ({("extra",): {"notify_on_failure": True}}, "training.yaml: extra is not a setting"),

@@ -1,6 +1,9 @@
-"""The Parquet materializer records the same statistics as pandas computes."""
+"""The Parquet materializer stores frames faithfully and records pandas' statistics."""
 
 import math
+import os
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -73,3 +76,74 @@ def test_outputs_are_configured_in_their_signature_order() -> None:
             configured = list(step.configuration.outputs)
             in_signature = [o for o in step.entrypoint_definition.outputs if o in configured]
             assert configured == in_signature, name
+
+
+@pytest.fixture
+def local_store(tmp_path: Path) -> Any:
+    """Return a real local ZenML artifact store in a temporary folder."""
+    from datetime import datetime
+    from uuid import uuid4
+
+    from zenml.artifact_stores import LocalArtifactStore, LocalArtifactStoreConfig
+    from zenml.enums import StackComponentType
+
+    now = datetime.now()
+    return LocalArtifactStore(
+        name="test_store",
+        id=uuid4(),
+        config=LocalArtifactStoreConfig(path=str(tmp_path / "store")),
+        flavor="local",
+        type=StackComponentType.ARTIFACT_STORE,
+        user=None,
+        created=now,
+        updated=now,
+    )
+
+
+def round_trip(store: Any, frame: pd.DataFrame, name: str = "frame") -> pd.DataFrame:
+    """Save `frame` through the materializer into `store`, then load it back."""
+    uri = os.path.join(store.path, name)
+    store.makedirs(uri)
+    FastParquetMaterializer(uri, artifact_store=store).save(frame)
+    return FastParquetMaterializer(uri, artifact_store=store).load(pd.DataFrame)
+
+
+def test_frames_come_back_equal_from_a_local_artifact_store(local_store) -> None:
+    frame = pd.DataFrame(
+        {
+            "value": [1.5, np.nan, 3.0, -2.25],
+            "count": pd.array([1, None, 4, 2], dtype="Int64"),
+            "flag": [True, False, True, False],
+            "label": ["a", "b", None, "a"],
+            "colour": pd.Categorical(["red", "blue", "red", None]),
+            "when": pd.to_datetime(
+                ["2024-01-01 00:00", None, "2024-03-01 12:30", "2025-12-31 09:15"]
+            ),
+            "text": ["é", "🚀", "", "line\nbreak"],
+        },
+        index=pd.Index([10, 11, 12, 13], name="row"),
+    )
+    loaded = round_trip(local_store, frame)
+    pd.testing.assert_frame_equal(loaded, frame)
+    written = os.listdir(os.path.join(local_store.path, "frame"))
+    assert written == ["df.snappy.parquet"]
+
+
+def test_an_empty_frame_keeps_its_columns_and_types(local_store) -> None:
+    frame = pd.DataFrame(
+        {"value": pd.Series([], dtype=float), "label": pd.Series([], dtype=object)}
+    )
+    pd.testing.assert_frame_equal(round_trip(local_store, frame, "empty"), frame)
+
+
+def test_a_saved_frame_has_visualizations_and_metadata(local_store) -> None:
+    frame = pd.DataFrame({"value": np.arange(10, dtype=float), "label": list("abcdeabcde")})
+    uri = os.path.join(local_store.path, "described")
+    local_store.makedirs(uri)
+    materializer = FastParquetMaterializer(uri, artifact_store=local_store)
+    materializer.save(frame)
+    visualizations = materializer.save_visualizations(frame)
+    assert visualizations and all(local_store.exists(path) for path in visualizations)
+    metadata = materializer.extract_metadata(frame)
+    assert metadata["shape"] == (10, 2)
+    assert metadata["mean"] == {"value": 4.5}

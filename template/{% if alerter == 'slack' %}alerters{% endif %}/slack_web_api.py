@@ -8,6 +8,7 @@ too, and it never fails or holds up a pipeline: a post that does not succeed wit
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from zenml.alerter import BaseAlerter, BaseAlerterConfig, BaseAlerterFlavor
@@ -17,6 +18,8 @@ from zenml.utils.secret_utils import SecretField
 logger = get_logger(__name__)
 
 FLAVOR_NAME = "slack_web_api"
+# The user name and password part of a URL, such as `user:password@` in https://user:password@host
+URL_CREDENTIALS = re.compile(r"(?<=://)[^/?#@\s]*@")
 
 
 class SlackWebAPIAlerterConfig(BaseAlerterConfig):
@@ -67,9 +70,19 @@ class SlackWebAPIAlerter(BaseAlerter):
         )
 
 
+def without_credentials(text: str) -> str:
+    """Return `text` with the user name and password taken out of every URL in it."""
+    return URL_CREDENTIALS.sub("", text)
+
+
 def describe_failure(error: BaseException, config: SlackWebAPIAlerterConfig) -> str:
-    """Return why a post failed, in words a maintainer can act on, without the token."""
+    """Return why a post failed, in words a maintainer can act on.
+
+    Neither the token nor credentials in the API's URL appear in what it returns.
+    """
     from slack_sdk.errors import SlackApiError
+
+    api_url = without_credentials(config.api_url)
 
     if isinstance(error, SlackApiError):
         status = error.response.status_code
@@ -84,11 +97,11 @@ def describe_failure(error: BaseException, config: SlackWebAPIAlerterConfig) -> 
             )
         return f"Slack answered HTTP {status} with error '{code}'."
     if isinstance(error, TimeoutError) or "timed out" in str(error):
-        return f"no answer from {config.api_url} within {config.timeout:g} s."
+        return f"no answer from {api_url} within {config.timeout:g} s."
     if isinstance(error, OSError):
         reason = getattr(error, "reason", error)
-        return f"cannot reach {config.api_url} ({reason})."
-    return f"{type(error).__name__}: {error}"
+        return without_credentials(f"cannot reach {api_url} ({reason}).")
+    return without_credentials(f"{type(error).__name__}: {error}")
 
 
 class SlackWebAPIAlerterFlavor(BaseAlerterFlavor):
