@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -157,3 +158,17 @@ def test_remote_stack_registers_and_its_image_covers_every_import(
     ]
     assert set(required) <= set(dependencies), set(required) - set(dependencies)
     assert "zenml integration install" not in (project / "Makefile").read_text()
+
+    # They resolve together with the project's own dependencies: `make setup` can lock.
+    locked = subprocess.run(
+        [str(Path(sys.executable).parent / "uv"), "lock", "--quiet"],
+        cwd=project,
+        env={**project_env(project), "UV_PYTHON_DOWNLOADS": "never"},
+        capture_output=True,
+        text=True,
+    )
+    assert locked.returncode == 0, locked.stderr[-3000:]
+    lock = (project / "uv.lock").read_text()
+    for requirement in required:
+        name = re.split(r"[<>=!\[ ]", requirement, maxsplit=1)[0].lower()
+        assert f'name = "{name}"' in lock, requirement
