@@ -36,8 +36,9 @@ NOT_COPIED = shutil.ignore_patterns(
     ".pytest_cache",
     ".ruff_cache",
 )
-# What the runs left in ZenML, as one JSON line: staged model versions, the rows of the
-# last batch run's predictions, and the deployments with whether each answers.
+# What the runs left in ZenML, as one JSON line: MLflow's store, staged model versions,
+# the rows of the last batch run's predictions, and the deployments with whether each
+# answers.
 INSPECT = """
 import json, os, sys
 import httpx
@@ -70,6 +71,7 @@ deployments = [
     for d in client.list_deployments(size=100).items
 ]
 print(json.dumps({
+    "tracking_uri": client.active_stack.experiment_tracker.get_tracking_uri(),
     "staged": staged,
     "predictions": None if predictions is None else len(predictions),
     "rows": None if rows is None else json.loads(rows.to_json(orient="records")),
@@ -112,6 +114,7 @@ class ThrowawayProject:
 
     def __init__(self, root: Path, zenml_home: Path) -> None:
         self.root = root
+        self.zenml_home = zenml_home
         self.env = {
             **os.environ,
             # The local artifact store, and MLflow's files inside it, sit in this folder.
@@ -177,6 +180,7 @@ def test_training_serving_and_batch_inference_run_and_leave_nothing_running(
     throwaway_project.python("run.py")
 
     state = throwaway_project.inspect()
+    assert str(throwaway_project.zenml_home) in state["tracking_uri"], state["tracking_uri"]
     assert state["staged"], "training staged no model version"
     assert state["predictions"], "batch inference left no predictions artifact"
     [deployment] = state["deployments"]
