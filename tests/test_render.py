@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,10 @@ from generated_project import run_in_project
 PROJECT_FILES = {
     ".copier-answers.yml",
     ".gitignore",
+    ".pre-commit-config.yaml",
     "Makefile",
     "README.md",
     "pyproject.toml",
-    "requirements.txt",
     "run.py",
     "upstream.py",
     "configs/batch_inference.yaml",
@@ -48,6 +49,7 @@ PROJECT_FILES = {
     "pipelines/batch_inference.py",
     "pipelines/online_inference.py",
     "pipelines/training.py",
+    "scripts/check_yaml.py",
     "scripts/setup_stack.py",
     "serving/__init__.py",
     "serving/__main__.py",
@@ -93,6 +95,7 @@ PROJECT_FILES = {
     "tests/test_drift.py",
     "tests/test_materializer.py",
     "tests/test_metrics.py",
+    "tests/test_pipelines.py",
     "tests/test_prediction.py",
     "tests/test_preprocessing.py",
     "tests/test_promotion.py",
@@ -104,6 +107,7 @@ PROJECT_FILES = {
 }
 
 SLACK_FILES = {"alerters/__init__.py", "alerters/slack_web_api.py", "tests/test_slack_web_api.py"}
+CI_FILES = {"github": {".github/workflows/ci.yml"}, "gitlab": {".gitlab-ci.yml"}, "none": set()}
 SLACK = {"alerter": "slack", "slack_channel_id": "C0123456789"}
 # A ZenML secret reference such as {{slack_token.token}} is meant to stay as it is.
 SECRET_REFERENCE = re.compile(r"\{\{[A-Za-z0-9_-]+[.][A-Za-z0-9_]+\}\}")
@@ -281,13 +285,19 @@ def test_render_is_complete_clean_and_formatted(render_project: Renderer, answer
     expected = PROJECT_FILES | ({"LICENSE"} if license_ != "none" else set())
     if answers.get("alerter") == "slack":
         expected |= SLACK_FILES
+    expected |= CI_FILES[answers.get("ci", "github")]
     assert rendered_files(project) == expected
 
     for path in project.rglob("*"):
         if path.is_file():
             text = SECRET_REFERENCE.sub("", path.read_text())
             assert "{{" not in text and "{%" not in text, f"Jinja left in {path}"
-    for path in [*project.glob("configs/*.yaml"), project / ".copier-answers.yml"]:
+    for path in [
+        *project.glob("configs/*.yaml"),
+        *(project / path for path in CI_FILES[answers.get("ci", "github")]),
+        project / ".copier-answers.yml",
+        project / ".pre-commit-config.yaml",
+    ]:
         assert yaml.safe_load(path.read_text()) is not None
     assert_ruff_clean(project)
 
@@ -309,6 +319,11 @@ def test_answers_reach_the_configs(render_project: Renderer, answers: dict) -> N
             "notify_on_failures": answers["notify_on_failures"],
             "notify_on_successes": answers["notify_on_successes"],
         }
+
+
+def dependencies(project: Path) -> list[str]:
+    """Return the runtime dependencies of the project's pyproject.toml."""
+    return tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
 
 
 def generated_texts(project: Path) -> dict[Path, str]:
@@ -463,5 +478,5 @@ def test_slack_answers_reach_the_stack_without_any_token(render_project: Rendere
         "api_url": "https://slack.example.gov/api/",
         "timeout": 5,
     }
-    assert "slack-sdk" in (project / "requirements.txt").read_text()
+    assert "slack-sdk>=3.30,<4" in dependencies(project)
     assert "zenml secret create team_bot -i" in (project / "README.md").read_text()

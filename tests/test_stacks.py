@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,16 @@ COVERED_BY = {
     "slack_sdk": "slack-sdk",
 }
 FIRST_PARTY = {"ml", "steps", "pipelines", "materializers", "alerters", "serving", "zenml"}
+# ZenML's own list of what `zenml integration install NAME...` installs, as JSON.
+INTEGRATION_REQUIREMENTS = """
+import json, sys
+from zenml.integrations.registry import integration_registry
+print(json.dumps(sorted({
+    requirement
+    for name in sys.argv[1:]
+    for requirement in integration_registry.select_integration_requirements(name)
+})))
+"""
 PLACEHOLDER_VALUES = {
     ("orchestrator", "dag_output_dir"): "/opt/airflow/dags",
     ("orchestrator", "execution_role"): "arn:aws:iam::123456789012:role/zenml",
@@ -129,26 +141,34 @@ def test_remote_stack_registers_and_its_image_covers_every_import(
             covered = COVERED_BY[module]
             assert covered in integrations or covered in requirements, module
 
-    # The Makefile's integration command is valid: the same line, asked for requirements.
-    dry_run = subprocess.run(
-        ["make", "-n", "setup", "PYTHON=" + sys.executable],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    installs = [line for line in dry_run.splitlines() if "integration install -y" in line]
-    if stack.get("deployer") == "docker":  # no integration: the docker deployer is built in
-        assert installs == []
-        return
-    [install] = installs
-    exported = subprocess.run(
-        install.replace("integration install -y", "integration export-requirements"),
-        shell=True,
+    # What `zenml integration install` would add for the stack's flavors is a plain
+    # dependency of pyproject.toml instead, so that uv.lock covers it.
+    stack_integrations = sorted(integrations - {"sklearn", "pandas", "mlflow", "evidently"})
+    asked = subprocess.run(
+        [sys.executable, "-c", INTEGRATION_REQUIREMENTS, *stack_integrations],
         cwd=project,
         env=project_env(project),
         capture_output=True,
         text=True,
     )
-    assert exported.returncode == 0, exported.stderr[-2000:]
-    assert exported.stdout.strip()
+    assert asked.returncode == 0, asked.stderr[-2000:]
+    required = json.loads(asked.stdout.strip().splitlines()[-1])
+    dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"][
+        "dependencies"
+    ]
+    assert set(required) <= set(dependencies), set(required) - set(dependencies)
+    assert "zenml integration install" not in (project / "Makefile").read_text()
+
+    # They resolve together with the project's own dependencies: `make setup` can lock.
+    locked = subprocess.run(
+        [str(Path(sys.executable).parent / "uv"), "lock", "--quiet"],
+        cwd=project,
+        env={**project_env(project), "UV_PYTHON_DOWNLOADS": "never"},
+        capture_output=True,
+        text=True,
+    )
+    assert locked.returncode == 0, locked.stderr[-3000:]
+    lock = (project / "uv.lock").read_text()
+    for requirement in required:
+        name = re.split(r"[<>=!\[ ]", requirement, maxsplit=1)[0].lower()
+        assert f'name = "{name}"' in lock, requirement

@@ -56,14 +56,28 @@ def update(project: Path, vcs_ref: str, **answers: object) -> None:
     )
 
 
+# The files of issue 13 that a v0.2.0 project lacks, and the requirements file it had.
+NEWER_FILES = [
+    "template/{% if ci == 'github' %}.github{% endif %}",
+    "template/{% if ci == 'gitlab' %}.gitlab-ci.yml{% endif %}",
+    "template/.pre-commit-config.yaml",
+    "template/tests/test_pipelines.py",
+    "template/scripts/check_yaml.py",
+]
+OLD_REQUIREMENTS = "zenml[server]>=0.98,<0.99\nmlflow>=3.17,<4\n"
+WORKFLOW = Path(".github") / "workflows" / "ci.yml"
+
+
 @pytest.fixture(scope="module")
 def template_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return a template repository with two tagged versions made from this working tree.
+    """Return a template repository with three tagged versions made from this working tree.
 
-    v1.0.0 is an older release: its answer `notify_on_success` was renamed to
-    `notify_on_successes` in v1.1.0, and its test set was 25 % of the rows. v1.1.0 is
-    this working tree, with that rename and this tree's own renames (v0.3.0's
+    v1.0.0 is an older release, like v0.2.0: its answer `notify_on_success` was renamed
+    to `notify_on_successes` in v1.1.0, its test set was 25 % of the rows, and it had a
+    requirements.txt and no `ci` question, CI workflow or pre-commit configuration.
+    v1.1.0 is this working tree, with that rename and this tree's own renames (v0.3.0's
     `model_deployer: mlflow` to `deployer: local`) listed for the migration hook.
+    v1.2.0 changes the GitHub workflow's time limit, as a later release might.
     """
     repo = tmp_path_factory.mktemp("template")
     shutil.copytree(REPO_ROOT, repo, ignore=NOT_TEMPLATE, dirs_exist_ok=True)
@@ -72,11 +86,17 @@ def template_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text = path.read_text()
         text = re.sub(r"\bnotify_on_successes\b", "notify_on_success", text)
         path.write_text(text.replace("  test_size: 0.2\n", "  test_size: 0.25\n"))
+    questions = repo / "copier.yml"
+    questions.write_text(re.sub(r"\nci:\n(  .*\n)+\n", "\n", questions.read_text()))
+    for name in NEWER_FILES:
+        shutil.rmtree(repo / name) if (repo / name).is_dir() else (repo / name).unlink()
+    (repo / "template" / "requirements.txt.jinja").write_text(OLD_REQUIREMENTS)
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "--message", "Older release")
     git(repo, "tag", "v1.0.0")
 
     shutil.copytree(REPO_ROOT, repo, ignore=NOT_TEMPLATE, dirs_exist_ok=True)
+    (repo / "template" / "requirements.txt.jinja").unlink()
     renames = repo / "hooks" / "answer_renames.yaml"
     renames.write_text(
         renames.read_text().replace(
@@ -86,6 +106,11 @@ def template_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "--message", "This working tree")
     git(repo, "tag", "v1.1.0")
+
+    workflow = repo / NEWER_FILES[0] / "workflows" / "ci.yml"
+    workflow.write_text(workflow.read_text().replace("timeout-minutes: 60", "timeout-minutes: 45"))
+    git(repo, "commit", "--quiet", "--all", "--message", "A shorter CI time limit")
+    git(repo, "tag", "v1.2.0")
     return repo
 
 
@@ -146,6 +171,12 @@ def test_update_keeps_user_edits_migrates_answers_and_still_runs(
     assert parameters["alerts"]["notify_on_successes"] is True  # the migrated answer
     assert (project / "ml" / "features.py").exists()
     assert local_stack.read_text() == "components:\n  orchestrator:\n    configuration: {}\n"
+    # Issue 13's files arrive; the requirements move into pyproject.toml.
+    assert answers["ci"] == "github"
+    assert (project / WORKFLOW).exists() and (project / ".pre-commit-config.yaml").exists()
+    assert (project / "tests" / "test_pipelines.py").exists()
+    assert not (project / "requirements.txt").exists()
+    assert "zenml[server]>=0.98,<0.99" in (project / "pyproject.toml").read_text()
     assert_ruff_clean(project)
 
     try:
@@ -174,9 +205,11 @@ def test_changing_answers_on_update_adds_and_removes_files(
         slack_channel_id="C0123456789",
         data_quality_checks=False,
         model_families=["logistic_regression", "knn"],
+        ci="gitlab",
     )
     assert (project / "alerters" / "slack_web_api.py").exists()
-    assert "slack-sdk" in (project / "requirements.txt").read_text()
+    assert (project / ".gitlab-ci.yml").exists() and not (project / ".github").exists()
+    assert "slack-sdk>=3.30,<4" in (project / "pyproject.toml").read_text()
     stack = yaml.safe_load((project / "configs" / "stack.yaml").read_text())["components"]
     assert stack["alerter"]["flavor"] == "slack_web_api"
     inference = yaml.safe_load((project / "configs" / "batch_inference.yaml").read_text())
@@ -192,7 +225,7 @@ def test_changing_answers_on_update_adds_and_removes_files(
     git(project, "commit", "--quiet", "--message", "Slack")
     update(project, "v1.1.0", alerter="none")
     assert not (project / "alerters").exists()
-    assert "slack" not in (project / "requirements.txt").read_text()
+    assert "slack" not in (project / "pyproject.toml").read_text()
     assert (
         "alerter"
         not in yaml.safe_load((project / "configs" / "stack.yaml").read_text())["components"]
@@ -201,6 +234,32 @@ def test_changing_answers_on_update_adds_and_removes_files(
         text = path.read_text(errors="replace")
         assert not CONFLICT_MARKER.search(text), path
     assert_ruff_clean(project)
+
+
+def test_edits_to_the_ci_workflow_and_the_lock_survive_an_update(
+    template_versions: Path, tmp_path: Path
+) -> None:
+    project = render(tmp_path / "project", {}, template=template_versions, vcs_ref="v1.1.0")
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "Generated")
+    # A team's own step before `make ci`, and the lock its first `make setup` wrote.
+    workflow = project / WORKFLOW
+    team_step = "      - name: Our data\n        run: ./fetch-sample.sh\n"
+    text = workflow.read_text()
+    workflow.write_text(text.replace("      - name: Lint,", team_step + "      - name: Lint,"))
+    (project / "uv.lock").write_text("# our lock\n")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "Our CI step and lock")
+
+    update(project, "v1.2.0")
+
+    text = workflow.read_text()
+    assert not CONFLICT_MARKER.search(text), text
+    assert team_step in text  # the user's edit
+    assert "timeout-minutes: 45" in text  # the template's change
+    assert yaml.safe_load(text)["jobs"]["ci"]["steps"][-1]["run"] == "make ci"
+    assert (project / "uv.lock").read_text() == "# our lock\n"
 
 
 def test_the_git_task_is_idempotent_and_respects_an_enclosing_repository(
