@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
@@ -17,6 +17,9 @@ from ml.settings import (
     load_settings,
 )
 from upstream import cache_package_lookups
+
+if TYPE_CHECKING:
+    from serving.deploy import ServingConfig
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
 
@@ -77,19 +80,25 @@ def require_staged_version(
         raise click.ClickException(message) from None
 
 
-def serve_staged_version(alerts: AlertSettings) -> None:
+def load_serving() -> ServingConfig:
+    """Return what serving needs from configs/, validated; a wrong value stops the run."""
+    from serving.deploy import ServingConfig
+
+    try:
+        return ServingConfig.load()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def serve_staged_version(config: ServingConfig, alerts: AlertSettings) -> None:
     """Serve the staged version online, alerting as the training configuration asks.
 
     Deployment happens here, on the client, rather than in a pipeline step: a
     containerised deployer needs the image that only the client builds.
     """
-    from serving.deploy import ServingConfig, serve
+    from serving.deploy import serve
     from stack.components import post_alert
 
-    try:
-        config = ServingConfig.load()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
     try:
         state = serve(config)
     except Exception as error:  # noqa: BLE001 - alert, then one line for the user
@@ -211,6 +220,7 @@ def main(
         },
     )
     batch = load_batch_inference() if not only_training else None
+    serving = load_serving() if not (only_training or only_inference) else None
 
     cache_package_lookups()
     check_stack()
@@ -220,8 +230,8 @@ def main(
         run_pipeline("training", parameters, model, parameters.alerts, no_cache)
     if batch is not None:
         require_staged_version(training, not only_inference, batch.parameters.alerts)
-    if not (only_training or only_inference):
-        serve_staged_version(parameters.alerts)
+    if serving is not None:
+        serve_staged_version(serving, parameters.alerts)
     if batch is not None:
         staged = {"name": training.model.name, "version": parameters.promotion.target_environment}
         run_pipeline("batch_inference", batch.parameters, staged, batch.parameters.alerts, no_cache)
