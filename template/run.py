@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -135,20 +136,21 @@ def run_pipeline(
         from steps.alerts import notify_on_failure
 
         options["on_failure"] = notify_on_failure
-    from stack.stages import discard_untrained_versions, latest_version_number
-
-    before = latest_version_number(model["name"])
+    # A name of its own, to find this run's record (and only this run's) on failure.
+    options["run_name"] = f"{pipeline_name}-{datetime.now():%Y_%m_%d-%H_%M_%S_%f}"
     try:
         pipeline.with_options(**options)()
     except (Exception, KeyboardInterrupt) as error:
-        if pipeline_name == "training":
-            discard_untrained_versions(model["name"], after=before)
-        if isinstance(error, KeyboardInterrupt):
-            raise
         from stack.components import last_failure
+        from stack.stages import discard_untrained_version
 
+        interrupted = isinstance(error, KeyboardInterrupt)
+        if pipeline_name == "training":
+            discard_untrained_version(options["run_name"], interrupted_here=interrupted)
+        if interrupted:
+            raise
         first_line = (str(error).strip().splitlines() or [""])[0]
-        cause = last_failure(pipeline_name)
+        cause = last_failure(options["run_name"])
         where = f" in {cause}" if cause else f": {type(error).__name__}: {first_line}"
         raise click.ClickException(f"Pipeline {pipeline_name} failed{where}") from None
 
@@ -211,7 +213,7 @@ def main(
         preprocessing={
             "test_size": test_size,
             "normalize": False if no_normalize else None,
-            "drop_columns": [c.strip() for c in drop_columns.split(",")] if drop_columns else None,
+            "drop_columns": [c.strip() for c in drop_columns.split(",") if c.strip()] or None,
         },
         quality_gates={
             "train_threshold": train_threshold,
@@ -251,8 +253,10 @@ def with_overrides(training: TrainingConfig, **groups: dict[str, Any]) -> Traini
                 update[group] = type(current).model_validate({**current.model_dump(), **chosen})
             except ValidationError as error:
                 problem = error.errors()[0]
-                option = "--" + str(problem["loc"][0]).replace("_", "-")
-                raise click.BadParameter(problem["msg"], param_hint=option) from None
+                key = str(problem["loc"][0]) if problem["loc"] else group
+                raise click.BadParameter(
+                    problem["msg"], param_hint="--" + key.replace("_", "-")
+                ) from None
     return training.model_copy(update={"parameters": parameters.model_copy(update=update)})
 
 

@@ -52,12 +52,14 @@ class FastParquetMaterializer(PandasMaterializer):
         stride = -(-len(df) // VISUALIZED_ROWS)
         return super().save_visualizations(df.iloc[::stride] if stride > 1 else df)
 
-    def extract_metadata(self, df: pd.DataFrame) -> dict[str, Any]:
+    def extract_metadata(self, df: pd.DataFrame | pd.Series) -> dict[str, Any]:
         """Return the metadata ZenML's pandas materializer records, computed faster.
 
         Shape, dtypes (and non-standard ones by name), and the mean, sample standard
         deviation, minimum and maximum of each numeric column, ignoring missing values.
         """
+        if isinstance(df, pd.Series):
+            df = df.to_frame()
         from zenml.integrations.pandas.materializers.pandas_materializer import (
             is_standard_dtype,
         )

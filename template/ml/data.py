@@ -162,6 +162,11 @@ def load_held_out_rows(data: DataSettings, trained_on: str | None, version: str)
             f"Model version {version} was trained on every labelled row, so none is held "
             f"out for batch inference: {fix}."
         )
+    if data.dataset_path and not resolve_path(data.dataset_path).is_file():
+        raise FileNotFoundError(
+            f"{data.dataset_path}, which model version {version} was trained on, no longer "
+            f"exists, so its held-out rows are not known: {fix}, or train again."
+        )
     if data.dataset_path and file_version(data.dataset_path) != trained_on:
         raise ValueError(
             f"{data.dataset_path} has changed since model version {version} was trained on "

@@ -44,6 +44,11 @@ class DataSettings(Settings):
     def _custom_needs_a_file(self) -> DataSettings:
         if self.dataset == "custom" and not self.dataset_path:
             raise ValueError("dataset 'custom' needs dataset_path, a CSV or Parquet file")
+        if self.dataset != "custom" and self.dataset_path:
+            raise ValueError(
+                f"dataset_path is read only with dataset 'custom', not {self.dataset!r}: set "
+                "it to null, or set dataset to custom"
+            )
         if self.dataset != "custom" and self.dataset not in BUNDLED_DATASETS:
             raise ValueError(f"unknown dataset {self.dataset!r}")
         return self
@@ -68,6 +73,17 @@ class PreprocessingSettings(Settings):
         return roles
 
 
+class ModelFamily(Settings):
+    """A competing model family: an estimator class, its defaults and its search space."""
+
+    # An importable class path; pydantic's patterns match `$` at the very end only.
+    estimator: str = Field(pattern=r"^[A-Za-z_][\w.]*[.][A-Za-z_]\w*$")
+    defaults: dict[str, Any] = {}
+    search_space: dict[str, Any] = {}
+    # Families whose cost grows with the square of the rows are skipped beyond this.
+    max_training_rows: int | None = Field(default=None, ge=1)
+
+
 class SearchSettings(Settings):
     """Which model families compete, and how each one's hyperparameters are searched."""
 
@@ -77,7 +93,18 @@ class SearchSettings(Settings):
     cv_folds: int = Field(ge=2)
     max_rows: int = Field(ge=4)
     resources: dict[str, Any] = {}
-    model_families: dict[str, dict[str, Any]] = Field(min_length=1)
+    model_families: dict[str, ModelFamily] = Field(min_length=1)
+
+    @field_validator("resources")
+    @classmethod
+    def _resources_zenml_knows(cls, resources: dict[str, Any]) -> dict[str, Any]:
+        from zenml.config import ResourceSettings
+
+        unknown = sorted(set(resources) - set(ResourceSettings.model_fields))
+        if unknown:
+            known = ", ".join(sorted(ResourceSettings.model_fields))
+            raise ValueError(f"{unknown[0]!r} is not a resource: use {known}")
+        return resources
 
     @model_validator(mode="after")
     def _enough_rows_for_the_folds(self) -> SearchSettings:
@@ -196,6 +223,8 @@ def load_settings(name: str, kind: type[Config], folder: Path = CONFIGS) -> Conf
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError:
         raise SettingsError(f"{path} is missing: copier renders it; restore it.") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"{path} cannot be read ({error}): fix the file.") from None
     except yaml.YAMLError as error:
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 1})" if where else ""

@@ -52,7 +52,7 @@ def training(
                 preprocess_pipeline=preprocess_pipeline,
                 data=data,
                 family=family,
-                spec=spec,
+                spec=spec.model_dump(exclude_none=True),
                 metric=promotion.metric,
                 strategy=search.strategy,
                 iterations=search.iterations,
@@ -67,7 +67,9 @@ def training(
         )
     else:
         family, spec = next(iter(search.model_families.items()))
-        candidate = default_candidate(family, spec, get_metric(promotion.metric))
+        candidate = default_candidate(
+            family, spec.model_dump(exclude_none=True), get_metric(promotion.metric)
+        )
     model = model_trainer(
         features_trn=features_trn,
         target_trn=target_trn,

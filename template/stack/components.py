@@ -45,14 +45,22 @@ def post_alert(message: str) -> bool:
         return False
 
 
-def last_failure(pipeline_name: str) -> str | None:
-    """Return the cause of the pipeline's latest run's failure, in one line, if it failed.
+def pipeline_run(run_name: str) -> Any:
+    """Return the pipeline run called `run_name`, or None if it was never created."""
+    try:
+        return Client().get_pipeline_run(run_name)
+    except KeyError:
+        return None
+
+
+def last_failure(run_name: str) -> str | None:
+    """Return why the run called `run_name` failed, in one line, naming the step.
 
     ZenML raises only that a step failed; the step's own error is in the run's record.
+    None when the run was never created or holds no step error.
     """
-    client = Client()
-    runs = client.list_pipeline_runs(pipeline_name=pipeline_name, sort_by="desc:created", size=1)
-    for name, step in (runs.items[0].steps if runs.items else {}).items():
+    run = pipeline_run(run_name)
+    for name, step in (run.steps if run is not None else {}).items():
         info = step.exception_info
         if info is not None and info.message:
             kind = (info.source or "").rsplit(".", 1)[-1]

@@ -22,31 +22,31 @@ def version_in_stage(model_name: str, stage: str) -> ModelVersionResponse | None
         return None
 
 
-def latest_version_number(model_name: str) -> int:
-    """Return the number of the model's newest version, 0 when it has none."""
-    try:
-        versions = Client().list_model_versions(model_name, sort_by="desc:number", size=1)
-    except KeyError:  # no version yet, not even the model
-        return 0
-    return versions.items[0].number if versions.items else 0
+def discard_untrained_version(run_name: str, interrupted_here: bool) -> int | None:
+    """Delete the model version of a training run that ended without a trained model.
 
-
-def discard_untrained_versions(model_name: str, after: int) -> list[int]:
-    """Delete the versions numbered above `after` that hold no trained model.
-
-    A training run that fails or is stopped has already created its version; without
-    a model it can never be promoted, and it would only clutter listings. Returns the
-    numbers deleted.
+    A run creates its version first; one that failed, or that was stopped on this
+    machine, can never be promoted and would only clutter listings. A run still going
+    elsewhere (a remote orchestrator after Ctrl-C) keeps its version. Returns the number
+    deleted, if any.
     """
-    client = Client()
-    deleted = []
-    for version in client.list_model_versions(model_name, number=f"gt:{after}", size=100).items:
-        if version.get_artifact("model") is None:
-            client.delete_model_version(version.id)
-            deleted.append(version.number)
-    if deleted:
-        logger.info("Deleted model versions %s: their training did not finish.", deleted)
-    return deleted
+    from zenml.enums import ExecutionStatus
+
+    from stack.components import pipeline_run
+
+    run = pipeline_run(run_name)
+    if run is None or run.model_version is None:
+        return None
+    ended = run.status in (ExecutionStatus.FAILED, ExecutionStatus.STOPPED)
+    local = Client().active_stack.orchestrator.flavor == "local"
+    if not (ended or (interrupted_here and local)):
+        return None
+    version = run.model_version
+    if version.get_artifact("model") is not None:
+        return None
+    Client().delete_model_version(version.id)
+    logger.info("Deleted model version %s: its training did not finish.", version.number)
+    return version.number
 
 
 def apply_decision(model: Model, stage: str, decision: PromotionDecision) -> None:

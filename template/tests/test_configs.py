@@ -19,6 +19,7 @@ from ml.settings import (
 TRAINING = load_settings("training", TrainingConfig).parameters
 # A metric of the other task, which the training file must refuse.
 OTHER_METRIC = "accuracy" if TRAINING.data.task_type == "regression" else "r2"
+FIRST_FAMILY = next(iter(TRAINING.search.model_families))
 
 
 def test_every_file_is_valid() -> None:
@@ -30,9 +31,9 @@ def test_every_file_is_valid() -> None:
 @pytest.mark.parametrize("family", sorted(TRAINING.search.model_families))
 def test_each_family_builds_and_its_space_parses(family: str) -> None:
     spec = TRAINING.search.model_families[family]
-    estimator = build_estimator(spec["estimator"], spec.get("defaults") or {}, random_state=0)
+    estimator = build_estimator(spec.estimator, spec.defaults, random_state=0)
     get_metric(TRAINING.promotion.metric).check_estimator(estimator)
-    space = search_space(family, spec.get("search_space") or {}, TRAINING.search.strategy)
+    space = search_space(family, spec.search_space, TRAINING.search.strategy)
     assert set(space) <= set(estimator.get_params())
 
 
@@ -76,6 +77,14 @@ def edited(tmp_path: Path, edit: dict[tuple[str, ...], object]) -> Path:
         ),
         ({("parameters", "data", "target_column"): KeyError}, "data.target_column is missing"),
         ({("extra",): {"notify_on_failure": True}}, "training.yaml: extra is not a setting"),
+        (
+            {("parameters", "search", "resources"): {"cpus": 2}},
+            "parameters.search.resources 'cpus' is not a resource: use",
+        ),
+        (
+            {("parameters", "search", "model_families", FIRST_FAMILY, "search_spce"): {}},
+            f"parameters.search.model_families.{FIRST_FAMILY}.search_spce is not a setting",
+        ),
     ],
 )
 def test_a_wrong_key_or_value_is_named_with_its_file_and_path(

@@ -147,3 +147,13 @@ def test_a_saved_frame_has_visualizations_and_metadata(local_store) -> None:
     metadata = materializer.extract_metadata(frame)
     assert metadata["shape"] == (10, 2)
     assert metadata["mean"] == {"value": 4.5}
+
+
+def test_a_target_series_comes_back_with_its_name_index_and_metadata(local_store) -> None:
+    target = pd.Series(["yes", "no", "yes"], index=pd.Index([4, 8, 15]), name="churned")
+    uri = os.path.join(local_store.path, "target")
+    local_store.makedirs(uri)
+    FastParquetMaterializer(uri, artifact_store=local_store).save(target)
+    materializer = FastParquetMaterializer(uri, artifact_store=local_store)
+    pd.testing.assert_series_equal(materializer.load(pd.Series), target)
+    assert materializer.extract_metadata(target)["shape"] == (3, 1)

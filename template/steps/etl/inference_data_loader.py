@@ -31,10 +31,17 @@ def inference_data_loader(
     """
     context = get_step_context()
     contract = context.inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
+    raw_dataset = context.model.get_artifact("raw_dataset")
+    trained = raw_dataset.run_metadata if raw_dataset is not None else {}
     if inference_data_path:
+        if data_version is not None and data_version == trained.get("dataset_version"):
+            raise ValueError(
+                f"{inference_data_path} is the file model version {context.model.version} "
+                "was trained on: point inference_data_path in configs/batch_inference.yaml "
+                "at new rows, or set it to null to predict the rows training held out."
+            )
         frame = read_table(inference_data_path, "inference_data_path")
     else:
-        trained = context.model.get_artifact("raw_dataset").run_metadata
         if "data_settings" not in trained:
             raise ValueError(
                 f"Model version {context.model.version} was trained before versions "

@@ -26,9 +26,10 @@ def promote_with_metric_compare(
     The current version is scored with its own model and its own preprocessing on
     the same held-out rows the new version was scored on, so both scores compare.
     A version that missed a quality gate is refused without scoring the current one.
-    When the rows lack a column the staged version was trained on, or changed its
-    type, the staged version cannot score them: the decision says so, and the new
-    version is promoted if it met its gates. Returns the decision with both scores.
+    When the rows lack a column the staged version was trained on, changed its type,
+    or the target changed (its name, or classes the staged version never saw), the
+    staged version cannot score them: the decision says so, and the new version is
+    promoted if it met its gates. Returns the decision with both scores.
     """
     model = get_step_context().model
     scoring = get_metric(promotion.metric)
@@ -36,14 +37,18 @@ def promote_with_metric_compare(
     current_score, cannot_compare = None, None
     if current is not None and current.id != model.id and not missed_quality_gates:
         pipeline = current.get_artifact("preprocess_pipeline")
+        contract = pipeline.run_metadata["data_contract"]
         try:
-            rows, _ = enforce_contract(dataset_tst, pipeline.run_metadata["data_contract"])
-        except ContractViolation as error:
-            cannot_compare = str(error)
-        else:
+            if contract["target_column"] != target_tst.name:
+                raise ContractViolation(
+                    f"it predicts '{contract['target_column']}', not '{target_tst.name}'"
+                )
+            rows, _ = enforce_contract(dataset_tst, contract)
             features = transform(pipeline.load(), rows)
             staged_model = current.get_artifact("model").load()
             current_score = scoring.score(staged_model, features, target_tst)
+        except ValueError as error:  # ContractViolation, or classes it never saw
+            cannot_compare = (str(error).strip().splitlines() or [type(error).__name__])[0]
     decision = decide_by_metric(
         scoring,
         test_score,
