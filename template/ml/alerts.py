@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+# The user name and password part of a URL, such as `user:password@` in https://user:password@host
+URL_CREDENTIALS = re.compile(r"(?<=://)[^/?#@\s]*@")
+
+
+def without_credentials(text: str) -> str:
+    """Return `text` with the user name and password taken out of every URL in it."""
+    return URL_CREDENTIALS.sub("", text)
 
 
 def success_message(pipeline: str, run: str, results: Sequence[str]) -> str:

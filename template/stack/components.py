@@ -31,9 +31,13 @@ def configure_mlflow() -> None:
 def post_alert(message: str) -> bool:
     """Post `message` through the stack's alerter; log it when there is none.
 
-    An alerter that fails never fails the pipeline: the error is logged in one line.
-    Returns whether an alerter accepted the message.
+    Credentials in any URL of the message (a dashboard link, an error naming a server)
+    are taken out first. An alerter that fails never fails the pipeline: the error is
+    logged in one line. Returns whether an alerter accepted the message.
     """
+    from ml.alerts import without_credentials
+
+    message = without_credentials(message)
     alerter = Client().active_stack.alerter
     if alerter is None:
         logger.info("No alerter in the active stack; the alert would say:\n%s", message)

@@ -1,6 +1,6 @@
 """The text of alerts."""
 
-from ml.alerts import failure_message, success_message
+from ml.alerts import failure_message, success_message, without_credentials
 from ml.drift import DriftSummary
 from ml.metrics import get_metric
 from ml.promotion import decide_by_metric, decide_latest
@@ -58,3 +58,12 @@ def test_failure_message_names_the_step_and_the_first_error_line() -> None:
     assert "RuntimeError: Quality gates failed." in message
     assert "Details follow" not in message
     assert "Dashboard" not in message
+
+
+def test_credentials_in_urls_never_reach_an_alert() -> None:
+    error = ConnectionError("cannot reach https://proxy:s3cret@mlflow.example.com/api (refused)")
+    message = without_credentials(
+        failure_message("training", "run-2", "model_trainer", error, "http://u:p@zenml:8080/r")
+    )
+    assert "s3cret" not in message and "u:p@" not in message
+    assert "https://mlflow.example.com/api" in message and "http://zenml:8080/r" in message

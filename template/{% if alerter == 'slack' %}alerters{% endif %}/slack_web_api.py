@@ -8,18 +8,17 @@ too, and it never fails or holds up a pipeline: a post that does not succeed wit
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from zenml.alerter import BaseAlerter, BaseAlerterConfig, BaseAlerterFlavor
 from zenml.logger import get_logger
 from zenml.utils.secret_utils import SecretField
 
+from ml.alerts import without_credentials
+
 logger = get_logger(__name__)
 
 FLAVOR_NAME = "slack_web_api"
-# The user name and password part of a URL, such as `user:password@` in https://user:password@host
-URL_CREDENTIALS = re.compile(r"(?<=://)[^/?#@\s]*@")
 
 
 class SlackWebAPIAlerterConfig(BaseAlerterConfig):
@@ -68,11 +67,6 @@ class SlackWebAPIAlerter(BaseAlerter):
             timeout=self.config.timeout,
             retry_handlers=[],
         )
-
-
-def without_credentials(text: str) -> str:
-    """Return `text` with the user name and password taken out of every URL in it."""
-    return URL_CREDENTIALS.sub("", text)
 
 
 def describe_failure(error: BaseException, config: SlackWebAPIAlerterConfig) -> str:
