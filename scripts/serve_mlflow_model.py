@@ -17,8 +17,9 @@ from zenml.client import Client
 
 def main() -> None:
     """Point MLflow at the project's tracking store and serve models:/<name>@<stage>."""
-    serving = yaml.safe_load(Path("configs/serving.yaml").read_text())
-    uri = f"models:/{serving['model']['name']}@{serving['model']['stage']}"
+    training = yaml.safe_load(Path("configs/training.yaml").read_text())
+    stage = training["parameters"]["promotion"]["target_environment"]
+    uri = f"models:/{training['model']['name']}@{stage}"
     tracking_uri = Client().active_stack.experiment_tracker.get_tracking_uri()
     mlflow = shutil.which("mlflow", path=str(Path(sys.executable).parent))
     command = [mlflow, "models", "serve", "-m", uri, "--env-manager", "local"]

@@ -20,8 +20,9 @@ from zenml.client import Client
 
 def main() -> None:
     """Collect the batch run's rows and predictions, and pyfunc's on the same rows."""
-    serving = yaml.safe_load(Path("configs/serving.yaml").read_text())
-    name, stage = serving["model"]["name"], serving["model"]["stage"]
+    training = yaml.safe_load(Path("configs/training.yaml").read_text())
+    name = training["model"]["name"]
+    stage = training["parameters"]["promotion"]["target_environment"]
     client = Client()
     run = client.list_pipeline_runs(
         pipeline_name="batch_inference", sort_by="desc:created", size=1
