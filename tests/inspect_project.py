@@ -84,7 +84,9 @@ def rows_predicted_that_trained(batch_runs: list, staged) -> int | None:
     trained = staged.get_artifact("raw_dataset").load()
     if len(trained) > 100_000:
         return None
-    target = staged.run_metadata["data_contract"]["target_column"]
+    # From the artifact: a version trained from cache has no contract of its own.
+    contract = staged.get_artifact("preprocess_pipeline").run_metadata["data_contract"]
+    target = contract["target_column"]
     return len(rows.merge(trained.drop(columns=[target]), how="inner"))
 
 
