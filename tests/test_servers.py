@@ -69,7 +69,7 @@ def test_pipelines_run_on_a_zenml_server_and_show_in_its_api(running_project) ->
     ]
     assert state["predictions"] == 57
     # The failure alert (logged: this stack has no alerter) links to the run on the server.
-    assert "Pipeline training failed" in failed
+    assert "Pipeline training failed (run" in failed
     assert f"Dashboard: {url}/" in failed
 
 
