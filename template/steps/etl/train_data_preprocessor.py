@@ -35,10 +35,10 @@ def train_data_preprocessor(
 ]:
     """Return both sets transformed and the fitted pipeline that inference reuses.
 
-    Each column's role is inferred from the training rows unless `preprocessing.column_roles` sets
-    it. The data contract of the training rows, roles included, is recorded on the
-    pipeline artifact, which inference checks new rows against, and on the model
-    version.
+    Each column's role is inferred from the training rows unless
+    `preprocessing.column_roles` sets it. The data contract of the training rows, roles
+    and target included, is recorded on the pipeline artifact, which inference checks
+    new rows against, and on the model version.
     """
     roles = infer_roles(dataset_trn, preprocessing.column_roles)
     contract = build_contract(dataset_trn, target_trn, data.task_type, roles)
