@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -30,6 +31,26 @@ QUESTIONS = {
 }
 
 Renderer = Callable[..., Path]
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+
+
+def git(folder: Path, *args: str) -> str:
+    """Run git in `folder` with a fixed identity; return what it printed."""
+    result = subprocess.run(
+        ["git", *args],
+        cwd=folder,
+        env={**os.environ, **GIT_IDENTITY},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
 
 
 @pytest.fixture

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
-from conftest import Renderer
+from conftest import Renderer, git
 from generated_project import project_env
 
 # Folders that a run creates and that need a full pipeline run to appear for real:
@@ -23,21 +21,6 @@ STATE = [
     ".env",
     "ml/__pycache__/data.cpython-311.pyc",
 ]
-
-
-def git(project: Path, *args: str) -> str:
-    """Run git in the project and return what it printed."""
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "T",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "T",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    result = subprocess.run(
-        ["git", *args], cwd=project, env=env, capture_output=True, text=True, check=True
-    )
-    return result.stdout
 
 
 def test_local_state_and_tool_caches_are_ignored(render_project: Renderer) -> None:

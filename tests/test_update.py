@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -13,32 +12,20 @@ import pytest
 import yaml
 from migrate_answers import migrate, renames_between
 
-from conftest import REPO_ROOT, assert_all_pipelines_completed, assert_ruff_clean, inspect, run
+from conftest import (
+    REPO_ROOT,
+    assert_all_pipelines_completed,
+    assert_ruff_clean,
+    git,
+    inspect,
+    run,
+)
 from generated_project import kill_processes_under, render, setup_stack, stop_services
 
-GIT_IDENTITY = {
-    "GIT_AUTHOR_NAME": "Template Tests",
-    "GIT_AUTHOR_EMAIL": "tests@example.com",
-    "GIT_COMMITTER_NAME": "Template Tests",
-    "GIT_COMMITTER_EMAIL": "tests@example.com",
-}
 NOT_TEMPLATE = shutil.ignore_patterns(
     ".git", ".venv", "demo", "__pycache__", ".pytest_cache", ".ruff_cache"
 )
 CONFLICT_MARKER = re.compile(r"^(<<<<<<<|>>>>>>>)( |$)", re.MULTILINE)
-
-
-def git(folder: Path, *args: str) -> str:
-    """Run git in `folder` with a fixed identity; return what it printed."""
-    result = subprocess.run(
-        ["git", *args],
-        cwd=folder,
-        env={**os.environ, **GIT_IDENTITY},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
 
 
 def update(project: Path, vcs_ref: str, **answers: object) -> None:
@@ -112,6 +99,15 @@ def template_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     git(repo, "commit", "--quiet", "--all", "--message", "A shorter CI time limit")
     git(repo, "tag", "v1.2.0")
     return repo
+
+
+def committed_render(template: Path, tmp_path: Path) -> Path:
+    """Render the newest template version into a git repository with one commit."""
+    project = render(tmp_path / "project", {}, template=template, vcs_ref="v1.1.0")
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "Generated")
+    return project
 
 
 def project_files(project: Path) -> list[Path]:
@@ -193,10 +189,7 @@ def test_update_keeps_user_edits_migrates_answers_and_still_runs(
 def test_changing_answers_on_update_adds_and_removes_files(
     template_versions: Path, tmp_path: Path
 ) -> None:
-    project = render(tmp_path / "project", {}, template=template_versions, vcs_ref="v1.1.0")
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--message", "Generated")
+    project = committed_render(template_versions, tmp_path)
 
     update(
         project,
@@ -239,10 +232,7 @@ def test_changing_answers_on_update_adds_and_removes_files(
 def test_edits_to_the_ci_workflow_and_the_lock_survive_an_update(
     template_versions: Path, tmp_path: Path
 ) -> None:
-    project = render(tmp_path / "project", {}, template=template_versions, vcs_ref="v1.1.0")
-    git(project, "init", "--quiet")
-    git(project, "add", "--all")
-    git(project, "commit", "--quiet", "--message", "Generated")
+    project = committed_render(template_versions, tmp_path)
     # A team's own step before `make ci`, and the lock its first `make setup` wrote.
     workflow = project / WORKFLOW
     team_step = "      - name: Our data\n        run: ./fetch-sample.sh\n"
