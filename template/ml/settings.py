@@ -31,7 +31,8 @@ class Settings(BaseModel):
 class DataSettings(Settings):
     """Where the labelled rows come from, and which of them training never sees."""
 
-    dataset: Literal["breast_cancer", "wine", "iris", "digits", "diabetes", "custom"]
+    # A dataset bundled with scikit-learn (ml/data.py lists them), or `custom`.
+    dataset: str
     dataset_path: str | None = None
     target_column: str = Field(min_length=1)
     task_type: Literal["classification", "regression"]
@@ -41,7 +42,10 @@ class DataSettings(Settings):
     random_state: int
 
     @model_validator(mode="after")
-    def _custom_needs_a_file(self) -> DataSettings:
+    def _a_known_dataset_and_its_file(self) -> DataSettings:
+        if self.dataset != "custom" and self.dataset not in BUNDLED_DATASETS:
+            known = ", ".join([*BUNDLED_DATASETS, "custom"])
+            raise ValueError(f"unknown dataset {self.dataset!r}: use one of {known}")
         if self.dataset == "custom" and not self.dataset_path:
             raise ValueError("dataset 'custom' needs dataset_path, a CSV or Parquet file")
         if self.dataset != "custom" and self.dataset_path:
@@ -49,8 +53,6 @@ class DataSettings(Settings):
                 f"dataset_path is read only with dataset 'custom', not {self.dataset!r}: set "
                 "it to null, or set dataset to custom"
             )
-        if self.dataset != "custom" and self.dataset not in BUNDLED_DATASETS:
-            raise ValueError(f"unknown dataset {self.dataset!r}")
         return self
 
 
