@@ -7,11 +7,10 @@ rows); the tests that change what is served run last, in file order.
 
 from __future__ import annotations
 
-import os
+import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,6 +200,40 @@ def test_request_rows_are_never_stored_echoed_or_logged(served: Served) -> None:
     assert "items found" in runs  # /invoke still records a run per request
 
 
+def interrupt_training(project: Path, in_step: str) -> None:
+    """Run a training, press Ctrl-C once `in_step` has started, and wait for the exit.
+
+    The step's own work (imports, fitting) is under way then, not one of ZenML's writes
+    to its SQLite store: ZenML's signal handler writes too and, interrupting a write of
+    its own process, waits out SQLite's 60-second lock timeout.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "run.py", "--no-cache", "--drop-columns", "signal"],
+        cwd=project,
+        env=project_env(project),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    seen: list[str] = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            seen.append(line)
+            plain = re.sub(r"\x1b\[[0-9;]*m", "", line)
+            if re.search(rf"Step \W*{in_step}\W* has started", plain):
+                process.send_signal(signal.SIGINT)
+                break
+        else:
+            raise AssertionError(f"{in_step} never started:\n{''.join(seen[-30:])}")
+        rest, _ = process.communicate(timeout=60)
+        assert process.returncode != 0, rest[-3000:]
+    finally:
+        if process.poll() is None:  # never leave it holding the store for the next test
+            process.kill()
+            process.wait()
+
+
 def test_an_unchanged_version_keeps_its_service_and_failures_leave_it_serving(
     served: Served,
 ) -> None:
@@ -211,16 +244,7 @@ def test_an_unchanged_version_keeps_its_service_and_failures_leave_it_serving(
     assert "(unchanged;" in output
     # A failed run and an interrupted run.
     run(served.project, "--fail-on-quality-gates", "--test-threshold", "1.01", check=False)
-    interrupted = subprocess.Popen(
-        [sys.executable, "run.py", "--no-cache", "--drop-columns", "signal"],
-        cwd=served.project,
-        env=project_env(served.project),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(8)
-    interrupted.send_signal(signal.SIGINT)
-    interrupted.wait(timeout=60)
+    interrupt_training(served.project, in_step="model_trainer")
     assert served.service_pid() == pid
     rows = probe(served.project)["rows"][:3]
     assert served.post("/predict", rows).json()["outputs"]["model_version"] == 1
@@ -271,8 +295,9 @@ def test_auth_key_from_a_zenml_secret(served: Served) -> None:
 
 
 def test_a_dead_service_is_brought_back_and_stop_frees_the_port(served: Served) -> None:
-    os.kill(served.service_pid(), signal.SIGKILL)
-    time.sleep(1)
+    service = psutil.Process(served.service_pid())
+    service.kill()
+    service.wait(timeout=30)
     assert "does not answer" in served.serving("status")
     assert "restarted" in served.serving("serve")
     served.refresh_url()
