@@ -19,7 +19,9 @@ demo-stop: $(BIN)/.installed ## Stop the model services the demo left running
 	$(BIN)/python scripts/demo.py stop $(DEMO_DIR)
 
 test: $(BIN)/.installed ## Run the template's test suite
-	$(BIN)/python -m pytest tests --durations=15
+	# One worker per core (at most 4); a test file stays on one worker, so its shared
+	# project is trained once.
+	$(BIN)/python -m pytest tests --numprocesses=auto --maxprocesses=4 --dist=loadfile --durations=15
 
 benchmark: $(BIN)/.installed ## Time the generated project against plain scikit-learn
 	$(BIN)/python scripts/benchmark.py
