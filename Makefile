@@ -18,9 +18,9 @@ demo: $(BIN)/.installed ## Render the template with default answers and run its 
 demo-stop: $(BIN)/.installed ## Stop the model services the demo left running
 	$(BIN)/python scripts/demo.py stop $(DEMO_DIR)
 
+# One worker per core (at most 4); a test file stays on one worker, so the project it
+# shares between its tests is trained once.
 test: $(BIN)/.installed ## Run the template's test suite
-	# One worker per core (at most 4); a test file stays on one worker, so its shared
-	# project is trained once.
 	$(BIN)/python -m pytest tests --numprocesses=auto --maxprocesses=4 --dist=loadfile --durations=15
 
 benchmark: $(BIN)/.installed ## Time the generated project against plain scikit-learn
