@@ -203,17 +203,20 @@ def test_request_rows_are_never_stored_echoed_or_logged(served: Served) -> None:
 def interrupt_training(project: Path, in_step: str) -> None:
     """Run a training, press Ctrl-C once `in_step` has started, and wait for the exit.
 
-    The step's own work (imports, fitting) is under way then, not one of ZenML's writes
-    to its SQLite store: ZenML's signal handler writes too and, interrupting a write of
-    its own process, waits out SQLite's 60-second lock timeout.
+    A suite started in the background (as CI may start it) passes SIGINT on ignored,
+    and a run then ignores Ctrl-C outside its steps (ZenML handles it inside them):
+    after a fixed 8 s, in CI, a run outlived the wait and the next test found ZenML's
+    store locked. So the run gets SIGINT back as a terminal would give it, the signal
+    lands once the step has started, and a run that outlives the wait is killed.
     """
     process = subprocess.Popen(
         [sys.executable, "run.py", "--no-cache", "--drop-columns", "signal"],
         cwd=project,
-        env=project_env(project),
+        env={**project_env(project), "PYTHONUNBUFFERED": "1"},  # each line as it happens
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     seen: list[str] = []
     try:
