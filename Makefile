@@ -18,10 +18,10 @@ demo: $(BIN)/.installed ## Render the template with default answers and run its 
 demo-stop: $(BIN)/.installed ## Stop the model services the demo left running
 	$(BIN)/python scripts/demo.py stop $(DEMO_DIR)
 
-# One worker per core (at most 4). Tests are spread one by one, except the modules whose
-# tests share a trained project (marked xdist_group): each of those stays on one worker.
+# One worker per core (at most 4); a test file stays on one worker, so the project it
+# shares between its tests is trained once.
 test: $(BIN)/.installed ## Run the template's test suite
-	$(BIN)/python -m pytest tests --numprocesses=auto --maxprocesses=4 --dist=loadgroup --durations=15
+	$(BIN)/python -m pytest tests --numprocesses=auto --maxprocesses=4 --dist=loadfile --durations=15
 
 benchmark: $(BIN)/.installed ## Time the generated project against plain scikit-learn
 	$(BIN)/python scripts/benchmark.py

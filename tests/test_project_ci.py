@@ -61,10 +61,6 @@ class SetUpProject:
         )
 
 
-# The module's tests share one fixture: they run on one xdist worker.
-pytestmark = pytest.mark.xdist_group("project_ci")
-
-
 @pytest.fixture(scope="module")
 def set_up_project(tmp_path_factory: pytest.TempPathFactory) -> SetUpProject:
     """Render the default project with its git task and run `make setup` once."""

@@ -37,8 +37,7 @@ from generated_project import (
 SECRET_MARK = 987.654321  # a value no model, log or store holds unless a request leaked it
 AUTH_KEY = "test-serving-key-5f2d9a"
 
-# The module's tests share one served project, in file order, on one xdist worker.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("serving")]
+pytestmark = pytest.mark.slow
 
 
 def customer_rows(size: int, seed: int, with_label: bool) -> pd.DataFrame:

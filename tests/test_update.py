@@ -55,10 +55,6 @@ OLD_REQUIREMENTS = "zenml[server]>=0.98,<0.99\nmlflow>=3.17,<4\n"
 WORKFLOW = Path(".github") / "workflows" / "ci.yml"
 
 
-# The module's tests share one fixture: they run on one xdist worker.
-pytestmark = pytest.mark.xdist_group("update")
-
-
 @pytest.fixture(scope="module")
 def template_versions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return a template repository with three tagged versions made from this working tree.
