@@ -87,11 +87,15 @@ def running_project(render_project: Renderer) -> Iterator:
         assert kill_processes_under(project) == [], "processes outlived make stop"
 
 
+def plain_text(printed: str) -> str:
+    """Return what a run printed without colours: ZenML's log formatter colours `quoted` text."""
+    return re.sub(r"\x1b\[[0-9;]*m|`", "", printed)
+
+
 def run(project: Path, *options: str, check: bool = True) -> str:
     """Run `run.py` with options and return everything it printed."""
     result = run_in_project(project, ["run.py", *options], check=False, capture=True)
-    # ZenML's log formatter turns `quoted` text into colours; compare plain text.
-    output = re.sub(r"\x1b\[[0-9;]*m|`", "", result.stdout + result.stderr)
+    output = plain_text(result.stdout + result.stderr)
     if check:
         assert result.returncode == 0, output[-5000:]
     return output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import httpx
@@ -12,7 +11,7 @@ import pytest
 import yaml
 from real_table import make_table
 
-from conftest import assert_all_pipelines_completed, inspect, probe, run
+from conftest import assert_all_pipelines_completed, inspect, plain_text, probe, run
 from generated_project import run_in_project, service_url
 
 HELD_OUT_ROWS = {"wine": 18, "iris": 15, "digits": 180, "diabetes": 44}
@@ -186,8 +185,8 @@ def run_failing(project: Path, *options: str) -> tuple[str, str]:
     """Run `run.py`, which must fail; return all it printed and its last stderr line."""
     result = run_in_project(project, ["run.py", *options], check=False, capture=True)
     assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
-    plain = re.sub(r"\x1b\[[0-9;]*m|`", "", result.stderr)
-    return re.sub(r"\x1b\[[0-9;]*m|`", "", result.stdout) + plain, plain.strip().splitlines()[-1]
+    plain = plain_text(result.stderr)
+    return plain_text(result.stdout) + plain, plain.strip().splitlines()[-1]
 
 
 @pytest.mark.slow

@@ -7,7 +7,6 @@ rows); the tests that change what is served run last, in file order.
 
 from __future__ import annotations
 
-import re
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import psutil
 import pytest
 import yaml
 
-from conftest import inspect, probe, run, zenml_cli
+from conftest import inspect, plain_text, probe, run, zenml_cli
 from generated_project import (
     free_port,
     kill_processes_under,
@@ -223,8 +222,7 @@ def interrupt_training(project: Path, in_step: str) -> None:
         assert process.stdout is not None
         for line in process.stdout:
             seen.append(line)
-            plain = re.sub(r"\x1b\[[0-9;]*m", "", line)
-            if re.search(rf"Step \W*{in_step}\W* has started", plain):
+            if f"Step {in_step} has started" in plain_text(line):
                 process.send_signal(signal.SIGINT)
                 break
         else:
