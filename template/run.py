@@ -17,7 +17,7 @@ from ml.settings import (
     TrainingConfig,
     load_settings,
 )
-from upstream import cache_package_lookups
+from upstream import cache_package_lookups, exit_without_teardown
 
 if TYPE_CHECKING:
     from serving.deploy import ServingConfig
@@ -261,4 +261,4 @@ def with_overrides(training: TrainingConfig, **groups: dict[str, Any]) -> Traini
 
 
 if __name__ == "__main__":
-    main()
+    exit_without_teardown(main)

@@ -7,17 +7,56 @@ that the workaround is removed rather than kept out of habit.
 
 from __future__ import annotations
 
+import atexit
 import functools
+import os
+import sys
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 # ZenML checks a deployment every 5 s while it starts; a local one answers /health a
 # few seconds in, so a deploy waited 2.5 s too long on average (up to 5 s). Deployers
 # in the cloud take minutes and each check calls their API, so they keep ZenML's pace.
 DEPLOYMENT_POLL_SECONDS = 0.5
 SHORT_POLL_DEPLOYERS = ("local", "docker")
+
+
+def exit_without_teardown(command: Callable[[], object]) -> NoReturn:
+    """Run a command line, then end the process without freeing every loaded module.
+
+    Once ZenML, MLflow and pyarrow are loaded, the interpreter's own teardown takes
+    1.7 s after the work is done (a cached `python run.py`: 11.3 s, 9.6 s without it),
+    and now and then aborts a run that succeeded. Here the process ends as Python would
+    end it, minus that teardown: running threads that are not daemons are waited for,
+    exit handlers run (MLflow ends its run, ZenML ships its logs), output is flushed,
+    and the exit status is the command's. An exception other than SystemExit
+    propagates, with its traceback and the ordinary teardown.
+    """
+    try:
+        command()
+        status = 0
+    except SystemExit as done:
+        status = _exit_status(done.code)
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    os._exit(status)
+
+
+def _exit_status(code: object) -> int:
+    """Return the status Python gives `sys.exit(code)`, printing a message code as it does."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
 
 
 def cache_package_lookups() -> None:

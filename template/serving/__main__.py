@@ -6,6 +6,7 @@ import click
 
 from ml.settings import SettingsError
 from serving.deploy import ServingConfig, serve, status, stop
+from upstream import exit_without_teardown
 
 
 def load_config() -> ServingConfig:
@@ -42,4 +43,4 @@ def stop_command() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    exit_without_teardown(main)

@@ -2,7 +2,11 @@
 
 import importlib.metadata
 import inspect
+import subprocess
+import sys
+import textwrap
 import time
+from pathlib import Path
 
 import pytest
 from zenml.deployers import base_deployer
@@ -14,6 +18,51 @@ from upstream import (
     cache_package_lookups,
     short_deployment_polls,
 )
+
+
+@pytest.mark.parametrize(
+    ("ending", "status", "printed"),
+    [
+        ("pass", 0, ""),
+        ("raise SystemExit(3)", 3, ""),
+        ("raise SystemExit('no stage: train first')", 1, "no stage: train first"),
+    ],
+)
+def test_exit_without_teardown_keeps_what_python_would_do(
+    tmp_path: Path, ending: str, status: int, printed: str
+) -> None:
+    script = tmp_path / "command.py"
+    script.write_text(
+        textwrap.dedent(
+            f"""
+            import atexit, sys, threading
+            from pathlib import Path
+            from upstream import exit_without_teardown
+
+            def command():
+                atexit.register(lambda: Path("handler").write_text("ran"))
+                worker = threading.Thread(target=lambda: Path("thread").write_text("done"))
+                worker.start()
+                print("unflushed", end="")
+                {ending}
+
+            exit_without_teardown(command)
+            """
+        )
+    )
+    root = str(Path(__file__).resolve().parent.parent)
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env={"PYTHONPATH": root, "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (status, "unflushed")
+    assert result.stderr.strip() == printed
+    assert (tmp_path / "handler").read_text() == "ran"
+    assert (tmp_path / "thread").read_text() == "done"
 
 
 def test_package_lookups_read_the_metadata_once(monkeypatch: pytest.MonkeyPatch) -> None:
