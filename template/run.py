@@ -20,7 +20,9 @@ from ml.settings import (
 from upstream import cache_package_lookups, exit_without_teardown
 
 if TYPE_CHECKING:
-    from serving.deploy import ServingConfig
+    from concurrent.futures import Future
+
+    from serving.deploy import ServingConfig, ServingState
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
 
@@ -91,25 +93,26 @@ def load_serving() -> ServingConfig:
         raise click.ClickException(str(error)) from None
 
 
-def serve_staged_version(config: ServingConfig, alerts: AlertSettings) -> None:
-    """Serve the staged version online, alerting as the training configuration asks.
+def report_serving(
+    started: Future[ServingState], config: ServingConfig, alerts: AlertSettings
+) -> str | None:
+    """Wait for the service started by `start_serving`; say and alert what became of it.
 
-    Deployment happens here, on the client, rather than in a pipeline step: a
-    containerised deployer needs the image that only the client builds.
+    Returns the failure, in one line, when serving failed.
     """
-    from serving.deploy import serve
     from stack.components import post_alert
 
     try:
-        state = serve(config)
+        state = started.result()
     except Exception as error:  # noqa: BLE001 - alert, then one line for the user
         message = f"Serving failed: {type(error).__name__}: {error}"
         if alerts.notify_on_failures:
             post_alert(message)
-        raise click.ClickException(message) from None
+        return message
     click.echo(state.describe(config))
     if alerts.notify_on_successes:
         post_alert(f"Online serving: {state.describe(config)}")
+    return None
 
 
 def run_pipeline(
@@ -232,11 +235,29 @@ def main(
         run_pipeline("training", parameters, model, parameters.alerts, no_cache)
     if batch is not None:
         require_staged_version(training, not only_inference, batch.parameters.alerts)
+    # Deployment happens here, on the client, rather than in a pipeline step: a
+    # containerised deployer needs the image that only the client builds. The service
+    # starts in its own process while batch inference runs in this one.
+    started = None
     if serving is not None:
-        serve_staged_version(serving, parameters.alerts)
+        from serving.deploy import start_serving
+
+        started = start_serving(serving)
+    failures = []
     if batch is not None:
         staged = {"name": training.model.name, "version": parameters.promotion.target_environment}
-        run_pipeline("batch_inference", batch.parameters, staged, batch.parameters.alerts, no_cache)
+        try:
+            run_pipeline(
+                "batch_inference", batch.parameters, staged, batch.parameters.alerts, no_cache
+            )
+        except click.ClickException as error:
+            failures.append(error.message)
+    if serving is not None and started is not None:
+        serving_failure = report_serving(started, serving, parameters.alerts)
+        if serving_failure is not None:
+            failures.append(serving_failure)
+    if failures:
+        raise click.ClickException("\n".join(failures))
 
 
 def with_overrides(training: TrainingConfig, **groups: dict[str, Any]) -> TrainingConfig:

@@ -88,33 +88,38 @@ def _packages_by_module() -> Mapping[str, list[str]]:
 
 @contextmanager
 def short_deployment_polls(
-    deployer_flavor: str, seconds: float = DEPLOYMENT_POLL_SECONDS
+    deployer_flavor: str,
+    seconds: float = DEPLOYMENT_POLL_SECONDS,
+    on_wait: Callable[[], object] | None = None,
 ) -> Iterator[None]:
     """Within the block, a deployer on this machine waits at most `seconds` between checks.
 
-    Other flavors keep ZenML's own interval.
+    Other flavors keep ZenML's own interval. `on_wait`, if given, is called before each
+    wait of any flavor: ZenML waits only once the deployment is provisioned, so the
+    first call says that what is left is the wait for the service to answer.
     """
     from zenml.deployers import base_deployer
 
-    if deployer_flavor not in SHORT_POLL_DEPLOYERS:
-        yield
-        return
+    cap = seconds if deployer_flavor in SHORT_POLL_DEPLOYERS else None
     original = base_deployer.time
-    base_deployer.time = _ShortSleeps(seconds)
+    base_deployer.time = _WatchedSleeps(cap, on_wait)
     try:
         yield
     finally:
         base_deployer.time = original
 
 
-class _ShortSleeps:
-    """The `time` module, with every sleep cut to at most `seconds`."""
+class _WatchedSleeps:
+    """The `time` module, with every sleep cut to at most `cap` and announced to `on_wait`."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
+    def __init__(self, cap: float | None, on_wait: Callable[[], object] | None) -> None:
+        self.cap = cap
+        self.on_wait = on_wait
 
     def __getattr__(self, name: str) -> Any:
         return getattr(time, name)
 
     def sleep(self, wanted: float) -> None:
-        time.sleep(min(wanted, self.seconds))
+        if self.on_wait is not None:
+            self.on_wait()
+        time.sleep(wanted if self.cap is None else min(wanted, self.cap))

@@ -295,6 +295,33 @@ def test_auth_key_from_a_zenml_secret(served: Served) -> None:
     assert tracked == [], f"the auth key landed in {tracked}"
 
 
+def test_batch_inference_runs_while_the_service_starts_and_a_failed_start_is_reported(
+    served: Served,
+) -> None:
+    settings = served.project / "configs/serving.yaml"
+    original = settings.read_text()
+    # The service takes seconds to import ZenML: one second is too short to answer.
+    settings.write_text(original.replace("deploy_timeout: 300", "deploy_timeout: 1"))
+    try:
+        result = run_in_project(served.project, ["run.py"], check=False, capture=True)
+    finally:
+        settings.write_text(original)
+    printed = plain_text(result.stdout)
+    errors = [line for line in plain_text(result.stderr).splitlines() if "Error" in line]
+    assert result.returncode == 1, printed[-3000:]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith(
+        "Error: Serving failed: DeploymentTimeoutError: Timed out waiting for deployment "
+        "zenml_e2e_project to reach desired state 'running'"
+    ), errors
+    provisioned = printed.index("Provisioned deployment zenml_e2e_project")
+    batch = printed.index("Initiating a new run for the pipeline: batch_inference")
+    assert provisioned < batch < printed.index("Pipeline run has finished", batch)
+    assert "serves version" not in printed
+    assert "redeployed: its code or settings changed" in served.serving("serve")
+    served.refresh_url()
+
+
 def test_a_dead_service_is_brought_back_and_stop_frees_the_port(served: Served) -> None:
     service = psutil.Process(served.service_pid())
     service.kill()

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,14 +172,15 @@ def deployment_settings(config: ServingConfig) -> Any:
     )
 
 
-def serve(config: ServingConfig) -> ServingState:
+def serve(config: ServingConfig, on_starting: Callable[[], object] | None = None) -> ServingState:
     """Make the deployment serve the staged version; keep it untouched when it already does.
 
     A deployment of the staged version, made from the same code and settings, that
     answers /health is left alone (ZenML restarts a service on every provision); one
     that does not answer is started again; any other version, code, settings or auth
     key is deployed again. Raises an error naming the fix when no version holds
-    the stage.
+    the stage. `on_starting` is called once the service is provisioned, while ZenML
+    waits for it to answer.
     """
     from zenml.client import Client
     from zenml.enums import StackComponentType
@@ -212,7 +216,7 @@ def serve(config: ServingConfig) -> ServingState:
     from serving.state import load_served_model
     from upstream import short_deployment_polls
 
-    with short_deployment_polls(client.active_stack.deployer.flavor):
+    with short_deployment_polls(client.active_stack.deployer.flavor, on_wait=on_starting):
         deployment = online_inference.with_options(
             on_init=load_served_model,
             on_init_kwargs={"model_name": config.model_name, "model_version": staged.number},
@@ -220,6 +224,32 @@ def serve(config: ServingConfig) -> ServingState:
             extra={"serving_fingerprint": wanted},
         ).deploy(deployment_name=config.deployment_name, timeout=config.deploy_timeout)
     return ServingState(staged.number, deployment.url, is_healthy(deployment.url), action)
+
+
+def start_serving(config: ServingConfig) -> Future[ServingState]:
+    """Run `serve(config)` in a thread; return once the service is starting, not serving.
+
+    Before this returns, the thread has done all it records in ZenML except waiting:
+    the checks, the online pipeline's compilation and the service's start. So the
+    caller may run another pipeline while the service starts, which on the local
+    deployer is 7 s of imports in the service's own process. ZenML compiles one
+    pipeline at a time per process, so only that wait may overlap. The future holds
+    the outcome: the state, or the error that stopped serving.
+    """
+    starting = threading.Event()
+    outcome: Future[ServingState] = Future()
+
+    def run() -> None:
+        try:
+            outcome.set_result(serve(config, on_starting=starting.set))
+        except BaseException as error:  # noqa: BLE001 - the caller reports it
+            outcome.set_exception(error)
+        finally:
+            starting.set()
+
+    threading.Thread(target=run, name="serving", daemon=True).start()
+    starting.wait()
+    return outcome
 
 
 def status(config: ServingConfig) -> ServingState:

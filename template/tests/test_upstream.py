@@ -92,21 +92,27 @@ def test_deployment_polls_are_short_inside_the_block_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     slept: list[float] = []
+    waits: list[str] = []
     monkeypatch.setattr(time, "sleep", slept.append)
-    with short_deployment_polls("local"):
+    with short_deployment_polls("local", on_wait=lambda: waits.append("local")):
         base_deployer.time.sleep(5)
         base_deployer.time.sleep(0.1)
         assert base_deployer.time.time() == pytest.approx(time.time(), abs=1)
     assert base_deployer.time is time
-    with short_deployment_polls("gcp"):
+    with short_deployment_polls("gcp", on_wait=lambda: waits.append("gcp")):
         base_deployer.time.sleep(5)
-    assert slept == [DEPLOYMENT_POLL_SECONDS, 0.1, 5]
+    with short_deployment_polls("local"):
+        base_deployer.time.sleep(5)
+    assert slept == [DEPLOYMENT_POLL_SECONDS, 0.1, 5, DEPLOYMENT_POLL_SECONDS]
+    assert waits == ["local", "local", "gcp"]
 
 
 def test_zenml_deployers_still_poll_every_five_seconds() -> None:
     # When this fails, ZenML polls differently: remove short_deployment_polls.
     source = inspect.getsource(base_deployer.BaseDeployer._poll_deployment)
     assert "sleep_time = 5" in source and "time.sleep(sleep_time)" in source
+    # serving.deploy.start_serving takes the first sleep as "provisioned, now waiting".
+    assert inspect.getsource(base_deployer).count("sleep(") == 1
 
 
 def test_zenml_still_spreads_one_materializer_over_a_set_of_outputs() -> None:
