@@ -31,6 +31,13 @@ class FastParquetMaterializer(PandasMaterializer):
         super().__init__(uri, artifact_store)
         self.parquet_path = os.path.join(self.uri, "df.snappy.parquet")
 
+    def load(self, data_type: type[Any]) -> pd.DataFrame | pd.Series:
+        """Read the frame back, and give the memory Arrow read it into back to the system."""
+        try:
+            return super().load(data_type)
+        finally:
+            release_arrow_memory()
+
     def save(self, df: pd.DataFrame | pd.Series) -> None:
         """Write `df` to the artifact store as Snappy-compressed Parquet.
 
@@ -44,8 +51,11 @@ class FastParquetMaterializer(PandasMaterializer):
         categorical = [
             str(name) for name, dtype in df.dtypes.items() if not is_numeric_dtype(dtype)
         ]
-        with self.artifact_store.open(self.parquet_path, mode="wb") as handle:
-            df.to_parquet(handle, compression="snappy", use_dictionary=categorical)
+        try:
+            with self.artifact_store.open(self.parquet_path, mode="wb") as handle:
+                df.to_parquet(handle, compression="snappy", use_dictionary=categorical)
+        finally:
+            release_arrow_memory()
 
     def save_visualizations(self, df: pd.DataFrame) -> dict[str, VisualizationType]:
         """Save the statistics and sample rows of `df`, or of evenly spaced rows of it."""
@@ -82,6 +92,18 @@ class FastParquetMaterializer(PandasMaterializer):
                     statistics[statistic][str(name)] = value
         metadata.update(statistics)
         return metadata
+
+
+def release_arrow_memory() -> None:
+    """Return the memory Arrow freed to the system.
+
+    Arrow's allocator keeps what it frees for its next allocation: a frame read from
+    Parquet leaves the size of its Arrow table held by the process (228 MiB for
+    1,000,000 rows of 30 floats), on top of the frame itself, through every later step.
+    """
+    import pyarrow
+
+    pyarrow.default_memory_pool().release_unused()
 
 
 def column_statistics(column: pd.Series) -> dict[str, float]:

@@ -76,7 +76,7 @@ def enforce_contract(
 
     Raises a ContractViolation naming the problem when the rows are empty, lack a
     trained column, or hold a column whose kind changed. Extra columns are dropped,
-    and a warning names them.
+    and a warning names them; the target column is dropped without one.
     """
     if frame.empty:
         raise ContractViolation("The new data holds no rows: there is nothing to predict.")
@@ -107,4 +107,10 @@ def enforce_contract(
     if extra:
         warnings.append("Dropped columns the model was not trained on: " + ", ".join(extra) + ".")
     absent = {name: np.nan for name in unused if name not in frame.columns}
-    return frame.assign(**absent)[list(expected)], warnings
+    if absent:
+        frame = frame.assign(**absent)
+    # Rows already in training's columns and order are passed on as they are: a copy of
+    # a million-row batch is its size again in memory.
+    if list(frame.columns) != list(expected):
+        frame = frame[list(expected)]
+    return frame, warnings

@@ -55,10 +55,7 @@ def predict(rows: pd.DataFrame, served: ServedModel, with_probabilities: bool = 
     Raises a ContractViolation, naming the column or type, when the rows cannot be
     predicted; a target column in the rows is ignored.
     """
-    target = served.contract["target_column"]
-    checked, warnings = enforce_contract(
-        rows.drop(columns=[target], errors="ignore"), served.contract
-    )
+    checked, warnings = enforce_contract(rows, served.contract)
     checked = numeric_gaps_as_floats(checked, served.contract)
     if not all("role" in spec for spec in served.contract["columns"].values()):
         # A version trained before column roles imputes only NaN gaps in text columns.

@@ -38,6 +38,23 @@ def test_matching_rows_come_back_in_training_order(
     assert warnings == []
 
 
+def test_rows_already_in_training_order_are_not_copied(
+    mixed_frame: pd.DataFrame, contract: dict
+) -> None:
+    # A copy of a large batch is its size again in memory.
+    new = mixed_frame.drop(columns=["target"])
+    checked, _ = enforce_contract(new, contract)
+    assert checked is new
+
+
+def test_the_target_column_is_dropped_without_a_warning(
+    mixed_frame: pd.DataFrame, contract: dict
+) -> None:
+    checked, warnings = enforce_contract(mixed_frame, contract)
+    assert list(checked.columns) == ["signal", "noise", "colour"]
+    assert warnings == []
+
+
 def test_extra_columns_are_dropped_with_a_warning(
     mixed_frame: pd.DataFrame, contract: dict
 ) -> None:

@@ -129,6 +129,26 @@ def test_frames_come_back_equal_from_a_local_artifact_store(local_store) -> None
     assert written == ["df.snappy.parquet"]
 
 
+def test_arrow_gives_back_its_memory_after_each_read_and_write(
+    local_store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Arrow's allocator otherwise holds a read frame's size again until the process ends.
+    import pyarrow
+
+    pool = pyarrow.default_memory_pool()
+    releases = []
+
+    class WatchedPool:
+        def release_unused(self) -> None:
+            releases.append(True)
+            pool.release_unused()
+
+    monkeypatch.setattr(pyarrow, "default_memory_pool", WatchedPool)
+    frame = pd.DataFrame({"value": np.arange(100_000, dtype=float), "label": "a"})
+    pd.testing.assert_frame_equal(round_trip(local_store, frame), frame)
+    assert len(releases) == 2  # once after the write, once after the read
+
+
 def test_an_empty_frame_keeps_its_columns_and_types(local_store) -> None:
     frame = pd.DataFrame(
         {"value": pd.Series([], dtype=float), "label": pd.Series([], dtype=object)}

@@ -53,9 +53,7 @@ def inference_data_loader(
             trained.get("dataset_version"),
             str(context.model.version),
         )
-    checked, warnings = enforce_contract(
-        frame.drop(columns=[contract["target_column"]], errors="ignore"), contract
-    )
+    checked, warnings = enforce_contract(frame, contract)
     for warning in warnings:
         logger.warning(warning)
     return checked
