@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from serving.deploy import ServingConfig, ServingState
 
 CONFIGS = Path(__file__).resolve().parent / "configs"
+STILL_STARTING = (
+    "The online service was still starting: `python -m serving status` says whether it answers."
+)
 
 
 def load_training() -> TrainingConfig:
@@ -98,13 +101,13 @@ def report_serving(
 ) -> str | None:
     """Wait for the service started by `start_serving`; say and alert what became of it.
 
-    Returns the failure, in one line, when serving failed.
+    Returns None when it serves, or the failure in one line.
     """
     from stack.components import post_alert
 
     try:
         state = started.result()
-    except Exception as error:  # noqa: BLE001 - alert, then one line for the user
+    except BaseException as error:  # noqa: BLE001 - alert, then one line for the user
         message = f"Serving failed: {type(error).__name__}: {error}"
         if alerts.notify_on_failures:
             post_alert(message)
@@ -156,6 +159,49 @@ def run_pipeline(
         cause = last_failure(options["run_name"])
         where = f" in {cause}" if cause else f": {type(error).__name__}: {first_line}"
         raise click.ClickException(f"Pipeline {pipeline_name} failed{where}") from None
+
+
+def predict_while_serving(
+    training: TrainingConfig,
+    batch: BatchInferenceConfig | None,
+    serving: ServingConfig | None,
+    no_cache: bool,
+) -> None:
+    """Start the service, run batch inference while it starts, then say how both went.
+
+    Deployment happens here, on the client, rather than in a pipeline step: a
+    containerised deployer needs the image that only the client builds. A batch
+    inference that fails or is interrupted does not wait for a service still starting:
+    the service keeps starting, and the run says how to check on it.
+    """
+    started = None
+    if serving is not None:
+        from serving.deploy import start_serving
+
+        started = start_serving(serving)
+    failures = []
+    if batch is not None:
+        staged = {
+            "name": training.model.name,
+            "version": training.parameters.promotion.target_environment,
+        }
+        try:
+            run_pipeline(
+                "batch_inference", batch.parameters, staged, batch.parameters.alerts, no_cache
+            )
+        except (click.ClickException, KeyboardInterrupt) as error:
+            if started is not None and not started.done():
+                click.echo(STILL_STARTING, err=True)
+                started = None
+            if isinstance(error, KeyboardInterrupt):
+                raise
+            failures.append(error.message)
+    if serving is not None and started is not None:
+        serving_failure = report_serving(started, serving, training.parameters.alerts)
+        if serving_failure is not None:
+            failures.append(serving_failure)
+    if failures:
+        raise click.ClickException("\n".join(failures))
 
 
 def load_docker_settings() -> dict[str, Any]:
@@ -235,29 +281,7 @@ def main(
         run_pipeline("training", parameters, model, parameters.alerts, no_cache)
     if batch is not None:
         require_staged_version(training, not only_inference, batch.parameters.alerts)
-    # Deployment happens here, on the client, rather than in a pipeline step: a
-    # containerised deployer needs the image that only the client builds. The service
-    # starts in its own process while batch inference runs in this one.
-    started = None
-    if serving is not None:
-        from serving.deploy import start_serving
-
-        started = start_serving(serving)
-    failures = []
-    if batch is not None:
-        staged = {"name": training.model.name, "version": parameters.promotion.target_environment}
-        try:
-            run_pipeline(
-                "batch_inference", batch.parameters, staged, batch.parameters.alerts, no_cache
-            )
-        except click.ClickException as error:
-            failures.append(error.message)
-    if serving is not None and started is not None:
-        serving_failure = report_serving(started, serving, parameters.alerts)
-        if serving_failure is not None:
-            failures.append(serving_failure)
-    if failures:
-        raise click.ClickException("\n".join(failures))
+    predict_while_serving(training, batch, serving, no_cache)
 
 
 def with_overrides(training: TrainingConfig, **groups: dict[str, Any]) -> TrainingConfig:

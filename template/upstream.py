@@ -27,25 +27,27 @@ SHORT_POLL_DEPLOYERS = ("local", "docker")
 def exit_without_teardown(command: Callable[[], object]) -> NoReturn:
     """Run a command line, then end the process without freeing every loaded module.
 
-    Once ZenML, MLflow and pyarrow are loaded, the interpreter's own teardown takes
-    1.7 s after the work is done (a cached `python run.py`: 11.3 s, 9.6 s without it),
-    and now and then aborts a run that succeeded. Here the process ends as Python would
-    end it, minus that teardown: running threads that are not daemons are waited for,
-    exit handlers run (MLflow ends its run, ZenML ships its logs), output is flushed,
-    and the exit status is the command's. An exception other than SystemExit
-    propagates, with its traceback and the ordinary teardown.
+    Once ZenML, MLflow and pyarrow are loaded, the interpreter's teardown takes 1.7 s
+    after the work is done, and now and then aborts a process that succeeded
+    (docs/upstream.md). Here the process ends as Python ends it, minus that teardown:
+    threads that are not daemons are waited for, exit handlers run (MLflow ends its
+    run, ZenML ships its logs), output is flushed, and the exit status is the
+    command's. An exception other than SystemExit propagates, with its traceback and
+    the ordinary teardown.
     """
     try:
         command()
         status = 0
     except SystemExit as done:
         status = _exit_status(done.code)
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread() and not thread.daemon:
-            thread.join()
+    # What the interpreter does first on exit: wake idle thread pools, join threads.
+    threading._shutdown()  # type: ignore[attr-defined]
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
-        stream.flush()
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`run.py | head`) or stream
+            pass
     os._exit(status)
 
 

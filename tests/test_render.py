@@ -92,6 +92,7 @@ PROJECT_FILES = {
     "tests/test_configs.py",
     "tests/test_contract.py",
     "tests/test_data.py",
+    "tests/test_deploy.py",
     "tests/test_drift.py",
     "tests/test_materializer.py",
     "tests/test_metrics.py",

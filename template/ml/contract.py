@@ -74,6 +74,9 @@ def enforce_contract(
 ) -> tuple[pd.DataFrame, list[str]]:
     """Return the new rows with the trained columns in training order, and warnings.
 
+    Rows that already are in that order come back as the same frame, not a copy: the
+    caller does not modify what it gets.
+
     Raises a ContractViolation naming the problem when the rows are empty, lack a
     trained column, or hold a column whose kind changed. Extra columns are dropped,
     and a warning names them; the target column is dropped without one.

@@ -229,12 +229,12 @@ def serve(config: ServingConfig, on_starting: Callable[[], object] | None = None
 def start_serving(config: ServingConfig) -> Future[ServingState]:
     """Run `serve(config)` in a thread; return once the service is starting, not serving.
 
-    Before this returns, the thread has done all it records in ZenML except waiting:
-    the checks, the online pipeline's compilation and the service's start. So the
-    caller may run another pipeline while the service starts, which on the local
-    deployer is 7 s of imports in the service's own process. ZenML compiles one
-    pipeline at a time per process, so only that wait may overlap. The future holds
-    the outcome: the state, or the error that stopped serving.
+    Before this returns, the thread has checked what is served, compiled and recorded
+    the online pipeline, and started the service; what is left is waiting for it to
+    answer, which on the local deployer is 7 s of imports in the service's own process.
+    The caller may run a pipeline meanwhile: only that wait overlaps it, so the two
+    pipelines' compilation, records and console output do not interleave. The future
+    holds the outcome: the state, or the error that stopped serving.
     """
     starting = threading.Event()
     outcome: Future[ServingState] = Future()

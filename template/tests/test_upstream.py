@@ -35,15 +35,20 @@ def test_exit_without_teardown_keeps_what_python_would_do(
     script.write_text(
         textwrap.dedent(
             f"""
-            import atexit, sys, threading
+            import atexit, threading
+            from concurrent.futures import ThreadPoolExecutor
             from pathlib import Path
             from upstream import exit_without_teardown
 
+            # A pool still referenced at exit: its idle worker ends only when woken.
+            pool = ThreadPoolExecutor(1)
+
             def command():
                 atexit.register(lambda: Path("handler").write_text("ran"))
-                worker = threading.Thread(target=lambda: Path("thread").write_text("done"))
+                # Still running when the command ends: the exit must wait for it.
+                worker = threading.Timer(0.3, lambda: Path("thread").write_text("done"))
                 worker.start()
-                print("unflushed", end="")
+                pool.submit(print, "unflushed", end="").result()
                 {ending}
 
             exit_without_teardown(command)
@@ -57,7 +62,7 @@ def test_exit_without_teardown_keeps_what_python_would_do(
         env={"PYTHONPATH": root, "PATH": ""},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=30,
     )
     assert (result.returncode, result.stdout) == (status, "unflushed")
     assert result.stderr.strip() == printed
