@@ -136,7 +136,7 @@ def test_promote_latest_to_production_with_success_alerts(running_project) -> No
     assert "rows predicted: 57" in output
 
     # A cached retrain makes a new version with the same model: it is promoted too.
-    run(project)
+    run(project, "--only-training")
     state = inspect(project)
     assert [version["stage"] for version in state["versions"]] == ["archived", "production"]
     assert state["versions"][1]["mlflow"] == state["versions"][0]["mlflow"]
