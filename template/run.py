@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 import yaml
 
+from ml.data import start_file_version
 from ml.settings import (
     AlertSettings,
     BatchInferenceConfig,
@@ -273,6 +274,10 @@ def main(
     batch = load_batch_inference() if not only_training else None
     serving = load_serving() if not (only_training or only_inference) else None
 
+    if not only_inference:
+        start_file_version(training.parameters.data.dataset_path)
+    if batch is not None:
+        start_file_version(batch.parameters.inference_data_path)
     cache_package_lookups()
     check_stack()
     parameters = training.parameters

