@@ -40,6 +40,18 @@ GIT_IDENTITY = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Give each test worker's projects their share of the cores.
+
+    OpenMP and OpenBLAS threads spin while they wait for a core that the other worker
+    holds: with one core kept busy, the digits training (HistGradientBoosting) took
+    293 s on two threads and 42 s on one.
+    """
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    if workers > 1:
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
+
+
 def git(folder: Path, *args: str) -> str:
     """Run git in `folder` with a fixed identity; return what it printed."""
     result = subprocess.run(
