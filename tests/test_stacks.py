@@ -122,9 +122,20 @@ def fill_placeholders(project: Path) -> None:
     "stack", STACKS + DEPLOYER_STACKS, ids=lambda stack: "-".join(stack.values())
 )
 def test_remote_stack_registers_and_its_image_covers_every_import(
-    render_project: Renderer, stack: dict
+    render_project: Renderer, stack: dict, request: pytest.FixtureRequest
 ) -> None:
     project = render_project(**{**REMOTE, **stack}, slack_channel_id="C0123456789")
+    # Locking waits on the package registry (13 s, 1 s of it CPU): it runs while the
+    # stack registers, and is checked last.
+    locking = subprocess.Popen(
+        [str(Path(sys.executable).parent / "uv"), "lock", "--quiet"],
+        cwd=project,
+        env={**project_env(project), "UV_PYTHON_DOWNLOADS": "never"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    request.addfinalizer(locking.kill)  # stops it if an earlier check fails
     docker = yaml.safe_load((project / "configs" / "docker.yaml").read_text())
     integrations = set(docker["required_integrations"])
     requirements = " ".join(docker["requirements"])
@@ -172,14 +183,8 @@ def test_remote_stack_registers_and_its_image_covers_every_import(
     assert "zenml integration install" not in (project / "Makefile").read_text()
 
     # They resolve together with the project's own dependencies: `make setup` can lock.
-    locked = subprocess.run(
-        [str(Path(sys.executable).parent / "uv"), "lock", "--quiet"],
-        cwd=project,
-        env={**project_env(project), "UV_PYTHON_DOWNLOADS": "never"},
-        capture_output=True,
-        text=True,
-    )
-    assert locked.returncode == 0, locked.stderr[-3000:]
+    _, errors = locking.communicate(timeout=600)
+    assert locking.returncode == 0, errors[-3000:]
     lock = (project / "uv.lock").read_text()
     for requirement in required:
         name = re.split(r"[<>=!\[ ]", requirement, maxsplit=1)[0].lower()
