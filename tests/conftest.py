@@ -49,7 +49,8 @@ def pytest_configure(config: pytest.Config) -> None:
     """
     workers = getattr(config, "workerinput", {}).get("workercount", 1)
     if workers > 1:
-        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (cores or 1) // workers)))
 
 
 def git(folder: Path, *args: str) -> str:

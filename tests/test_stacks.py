@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 import tomllib
@@ -118,6 +121,14 @@ def fill_placeholders(project: Path) -> None:
     (project / "configs" / "stack.local.yaml").write_text(yaml.safe_dump(local))
 
 
+def stop_process_group(process: subprocess.Popen) -> None:
+    """Kill a process started in a session of its own, and whatever it started; reap it."""
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+
+
 @pytest.mark.parametrize(
     "stack", STACKS + DEPLOYER_STACKS, ids=lambda stack: "-".join(stack.values())
 )
@@ -134,8 +145,9 @@ def test_remote_stack_registers_and_its_image_covers_every_import(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
-    request.addfinalizer(locking.kill)  # stops it if an earlier check fails
+    request.addfinalizer(lambda: stop_process_group(locking))  # if an earlier check fails
     docker = yaml.safe_load((project / "configs" / "docker.yaml").read_text())
     integrations = set(docker["required_integrations"])
     requirements = " ".join(docker["requirements"])

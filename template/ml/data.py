@@ -26,6 +26,8 @@ BUNDLED_DATASETS = {
 }
 READERS = {".csv": pd.read_csv, ".parquet": pd.read_parquet, ".pq": pd.read_parquet}
 CSV_DELIMITERS = ",;\t|"
+# Digests begun by start_file_version: the file's state when each began, and the digest.
+_BEGUN_VERSIONS: dict[Path, tuple[tuple[int, ...], Future[str]]] = {}
 
 
 def resolve_path(path: str | Path) -> Path:
@@ -38,28 +40,43 @@ def file_version(path: str | Path | None) -> str | None:
     """Return a digest of a data file's content, or None for no file or a missing one.
 
     Passed to loading steps as a parameter, it makes ZenML's step cache follow the
-    file's content rather than its name. A digest begun by `start_file_version` for
-    the file as it still is on disk is waited for instead of taken again.
+    file's content rather than its name. A digest begun by `start_file_version` is
+    used once, and only if the file has not changed since it began.
     """
-    if not path or not resolve_path(path).is_file():
+    if not path:
         return None
     resolved = resolve_path(path)
     begun = _BEGUN_VERSIONS.pop(resolved, None)
-    if begun is not None and begun[0] == _file_state(resolved):
-        return begun[1].result()
+    if not resolved.is_file():
+        return None
+    if begun is not None:
+        state, future = begun
+        try:
+            digest = future.result()
+        except OSError:  # read again below: the error, if it lasts, is raised there
+            digest = None
+        if digest is not None and _file_state(resolved) == state:
+            return digest
     return _digest(resolved)
 
 
 def start_file_version(path: str | Path | None) -> None:
     """Begin `file_version(path)` in a background thread, for a later call to collect.
 
-    Reading and hashing release the GIL, so the digest runs on another core while the
-    caller imports ZenML. A batch of 1,000,000 rows is a 248 MB Parquet file here, and
-    its SHA-256 takes 0.75 s on a CPU without SHA instructions.
+    Does nothing when the file cannot be found or read: `file_version` then says why.
     """
-    if not path or not resolve_path(path).is_file():
+    # Reading and hashing release the GIL, so the digest runs on another core while
+    # run.py imports ZenML: a 1,000,000-row batch (248 MB of Parquet) takes 0.75 s of
+    # SHA-256 on a CPU without SHA instructions.
+    if not path:
         return
-    resolved = resolve_path(path)
+    try:
+        resolved = resolve_path(path)
+        state = _file_state(resolved) if resolved.is_file() else None
+    except (OSError, RuntimeError, ValueError):  # an unreadable path, or no such user (~name)
+        return
+    if state is None:
+        return
     future: Future[str] = Future()
 
     def digest() -> None:
@@ -68,17 +85,14 @@ def start_file_version(path: str | Path | None) -> None:
         except BaseException as error:  # noqa: BLE001 - the caller gets it from result()
             future.set_exception(error)
 
-    _BEGUN_VERSIONS[resolved] = (_file_state(resolved), future)
+    _BEGUN_VERSIONS[resolved] = (state, future)
     threading.Thread(target=digest, name=f"digest {resolved.name}", daemon=True).start()
 
 
-_BEGUN_VERSIONS: dict[Path, tuple[tuple[int, int], Future[str]]] = {}
-
-
-def _file_state(path: Path) -> tuple[int, int]:
-    """Return what tells a changed file apart: its size and modification time."""
+def _file_state(path: Path) -> tuple[int, ...]:
+    """Return what changes when the file is written or replaced, even with its old mtime."""
     status = path.stat()
-    return status.st_size, status.st_mtime_ns
+    return status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns
 
 
 def _digest(path: Path) -> str:

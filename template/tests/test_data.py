@@ -1,11 +1,14 @@
 """Loading and splitting data."""
 
 import hashlib
+import os
+import threading
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from ml import data
 from ml.data import (
     file_version,
     load_dataset,
@@ -130,24 +133,41 @@ def test_held_out_rows_are_refused_when_none_were_held_out_or_the_file_changed(
         load_held_out_rows(DataSettings(**settings, inference_share=0.1), digest, "2")
 
 
-def test_a_digest_begun_in_the_background_is_the_files_and_follows_later_changes(
-    tmp_path: Path,
+def test_a_digest_begun_in_the_background_is_used_once_and_not_after_a_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    digested = []  # for each digest taken: whether it ran in the main thread
+    digest = data._digest
+
+    def counted(path: Path) -> str:
+        digested.append(threading.current_thread() is threading.main_thread())
+        return digest(path)
+
+    monkeypatch.setattr(data, "_digest", counted)
     path = tmp_path / "rows.csv"
     path.write_bytes(b"x,target\n" + b"1,0\n" * 300_000)
     expected = hashlib.sha256(path.read_bytes()).hexdigest()
     start_file_version(path)
     assert file_version(path) == expected
+    assert digested == [False]  # read once, in the background
+    assert file_version(path) == expected
+    assert digested == [False, True]  # used once: a second call reads the file again
 
+    # Replaced by other bytes of the same size, with the old modification time put
+    # back (as cp -p or rsync -a do): the file is digested again.
     start_file_version(path)
-    path.write_bytes(path.read_bytes() + b"2,1\n")
-    assert file_version(path) == hashlib.sha256(path.read_bytes()).hexdigest() != expected
+    status = path.stat()
+    path.write_bytes(path.read_bytes().replace(b"1,0", b"2,1"))
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    changed = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert file_version(path) == changed != expected
+    assert digested[2:] == [False, True]
 
     start_file_version(path)
     path.unlink()
     assert file_version(path) is None
-    start_file_version(None)
-    start_file_version(tmp_path / "missing.csv")
+    for missing in (None, tmp_path / "missing.csv", tmp_path, "~no-such-user-here/rows.csv"):
+        start_file_version(missing)  # nothing to begin, and no error: file_version says
     assert file_version(tmp_path / "missing.csv") is None
 
 
