@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from generated_project import (
+    free_port,
     kill_processes_under,
     project_env,
     render,
@@ -82,6 +83,20 @@ INSPECT = str(REPO_ROOT / "tests" / "inspect_project.py")
 PROBE = str(REPO_ROOT / "tests" / "serving_probe.py")
 
 
+def serve_on_a_free_port(project: Path) -> None:
+    """Give a project's local deployer a free port of its own, instead of 8000.
+
+    Two workers deploying at once could both find 8000 free: ZenML then waits on
+    /health at 8000, which the other project's service answers.
+    """
+    stack = yaml.safe_load((project / "configs" / "stack.yaml").read_text())
+    local = project / "configs" / "stack.local.yaml"
+    deployer = stack["components"].get("deployer", {})
+    if deployer.get("flavor") == "local" and not yaml.safe_load(local.read_text()):
+        port = {"components": {"deployer": {"configuration": {"port": free_port()}}}}
+        local.write_text(yaml.safe_dump(port))
+
+
 @pytest.fixture
 def running_project(render_project: Renderer) -> Iterator:
     """Yield a function that renders and provisions projects, stopping them afterwards."""
@@ -91,6 +106,7 @@ def running_project(render_project: Renderer) -> Iterator:
         project = render_project(f"project{len(projects)}", **answers)
         projects.append(project)
         if setup:
+            serve_on_a_free_port(project)
             setup_stack(project)
         return project
 
