@@ -21,9 +21,8 @@ import psutil
 import pytest
 import yaml
 
-from conftest import inspect, plain_text, probe, run, zenml_cli
+from conftest import inspect, plain_text, probe, run, serve_on_a_free_port, zenml_cli
 from generated_project import (
-    free_port,
     kill_processes_under,
     project_env,
     render,
@@ -107,8 +106,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     customer_rows(400, seed=1, with_label=True).to_csv(project / "data/customers.csv", index=False)
     new_rows = customer_rows(60, seed=2, with_label=False)
     new_rows.to_csv(project / "data/new_customers.csv", index=False)
-    local = {"components": {"deployer": {"configuration": {"port": free_port()}}}}
-    (project / "configs/stack.local.yaml").write_text(yaml.safe_dump(local))
+    serve_on_a_free_port(project)
     setup_stack(project)
     # A weak first version (no `signal`), so that a later retrain is promoted; it would
     # miss the default gates (accuracy 0.8), which are lowered for it alone.
