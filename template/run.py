@@ -13,7 +13,7 @@ from ml.data import start_file_version
 from ml.settings import (
     AlertSettings,
     BatchInferenceConfig,
-    Settings,
+    MonitoringConfig,
     SettingsError,
     TrainingConfig,
     load_settings,
@@ -43,6 +43,14 @@ def load_batch_inference() -> BatchInferenceConfig:
     """Return configs/batch_inference.yaml, validated; a wrong key or value stops the run."""
     try:
         return load_settings("batch_inference", BatchInferenceConfig)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def load_monitoring() -> MonitoringConfig:
+    """Return configs/monitoring.yaml, validated; a wrong key or value stops the run."""
+    try:
+        return load_settings("monitoring", MonitoringConfig)
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
 
@@ -121,24 +129,32 @@ def report_serving(
 
 def run_pipeline(
     pipeline_name: str,
-    parameters: Settings,
+    parameters: dict[str, Any],
     model: dict[str, Any],
     alerts: AlertSettings,
     no_cache: bool,
+    schedule: str | None = None,
 ) -> None:
-    """Run one pipeline with its validated parameters, for the ZenML model `model`."""
+    """Run one pipeline with its validated parameters, for the ZenML model `model`.
+
+    With `schedule`, a cron expression, the orchestrator runs it on that schedule instead.
+    """
     import importlib
 
     from zenml import Model
 
     pipeline = getattr(importlib.import_module(f"pipelines.{pipeline_name}"), pipeline_name)
     options: dict[str, Any] = {
-        "parameters": dict(parameters),
+        "parameters": parameters,
         "model": Model(**model),
         "settings": {"docker": load_docker_settings()},
     }
     if no_cache:
         options["enable_cache"] = False
+    if schedule:
+        from zenml.config.schedule import Schedule
+
+        options["schedule"] = Schedule(cron_expression=schedule)
     if alerts.notify_on_failures:
         from steps.alerts import notify_on_failure
 
@@ -162,9 +178,15 @@ def run_pipeline(
         raise click.ClickException(f"Pipeline {pipeline_name} failed{where}") from None
 
 
+def batch_parameters(batch: BatchInferenceConfig, monitoring: MonitoringConfig) -> dict[str, Any]:
+    """Return the parameters of the batch inference pipeline: its settings and monitoring's."""
+    return {**dict(batch.parameters), "monitoring": monitoring}
+
+
 def predict_while_serving(
     training: TrainingConfig,
     batch: BatchInferenceConfig | None,
+    monitoring: MonitoringConfig,
     serving: ServingConfig | None,
     no_cache: bool,
 ) -> None:
@@ -188,7 +210,11 @@ def predict_while_serving(
         }
         try:
             run_pipeline(
-                "batch_inference", batch.parameters, staged, batch.parameters.alerts, no_cache
+                "batch_inference",
+                batch_parameters(batch, monitoring),
+                staged,
+                batch.parameters.alerts,
+                no_cache,
             )
         except (click.ClickException, KeyboardInterrupt) as error:
             if started is not None and not started.done():
@@ -221,6 +247,23 @@ def load_docker_settings() -> dict[str, Any]:
 @click.option(
     "--only-inference", is_flag=True, help="Run batch inference only, with the promoted model."
 )
+@click.option(
+    "--labels",
+    "labels_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Record late labels (CSV or Parquet: prediction_id and the target) against the "
+    "batches they belong to.",
+)
+@click.option(
+    "--monitor",
+    is_flag=True,
+    help="Check the retrain trigger of configs/monitoring.yaml; retrain when it fires.",
+)
+@click.option(
+    "--schedule",
+    is_flag=True,
+    help="Register batch inference on the orchestrator's schedule (configs/monitoring.yaml).",
+)
 @click.option("--no-cache", is_flag=True, help="Run every step again instead of reusing results.")
 @click.option("--no-normalize", is_flag=True, help="Do not standardise numeric features.")
 @click.option(
@@ -243,6 +286,9 @@ def load_docker_settings() -> dict[str, Any]:
 def main(
     only_training: bool,
     only_inference: bool,
+    labels_path: str | None,
+    monitor: bool,
+    schedule: bool,
     no_cache: bool,
     no_normalize: bool,
     drop_columns: str,
@@ -256,8 +302,24 @@ def main(
     Pipelines read their settings from configs/; the options below override them
     for one run.
     """
-    if only_training and only_inference:
-        raise click.UsageError("Choose --only-training or --only-inference, not both.")
+    chosen = [
+        name
+        for name, on in (
+            ("--only-training", only_training),
+            ("--only-inference", only_inference),
+            ("--labels", labels_path),
+            ("--monitor", monitor),
+            ("--schedule", schedule),
+        )
+        if on
+    ]
+    if len(chosen) > 1:
+        raise click.UsageError(f"Choose one of {', '.join(chosen)}, not several.")
+    if labels_path:
+        from monitoring.labels import record_late_labels
+
+        record_late_labels(labels_path, load_training(), load_monitoring())
+        return
     training = with_overrides(
         load_training(),
         preprocessing={
@@ -271,6 +333,21 @@ def main(
             "fail_on_quality_gates": True if fail_on_quality_gates else None,
         },
     )
+    monitoring = load_monitoring()
+    if schedule:
+        schedule_runs(training, load_batch_inference(), monitoring)
+        return
+    if monitor:
+        from monitoring.trigger import check_trigger, record_firing
+
+        check_stack()
+        decision = check_trigger(training, monitoring)
+        if decision.fired:
+            parameters = training.parameters
+            model = training.model.model_dump(exclude_none=True)
+            run_pipeline("training", dict(parameters), model, parameters.alerts, no_cache)
+            record_firing(monitoring, decision)
+        return
     batch = load_batch_inference() if not only_training else None
     serving = load_serving() if not (only_training or only_inference) else None
 
@@ -283,10 +360,48 @@ def main(
     parameters = training.parameters
     if not only_inference:
         model = training.model.model_dump(exclude_none=True)
-        run_pipeline("training", parameters, model, parameters.alerts, no_cache)
+        run_pipeline("training", dict(parameters), model, parameters.alerts, no_cache)
     if batch is not None:
         require_staged_version(training, not only_inference, batch.parameters.alerts)
-    predict_while_serving(training, batch, serving, no_cache)
+    predict_while_serving(training, batch, monitoring, serving, no_cache)
+
+
+def schedule_runs(
+    training: TrainingConfig, batch: BatchInferenceConfig, monitoring: MonitoringConfig
+) -> None:
+    """Register batch inference on the orchestrator's schedule, or say what to use instead.
+
+    The monitor retrains from the client (it starts a training run), so it runs from a
+    crontab line or a CI schedule, on the orchestrator's stack.
+    """
+    from zenml.client import Client
+
+    from monitoring.trigger import crontab_lines
+
+    orchestrator = Client().active_stack.orchestrator
+    lines = crontab_lines(monitoring.schedule, Path(__file__).resolve().parent)
+    if not orchestrator.config.is_schedulable:
+        raise click.ClickException(
+            f"The {orchestrator.flavor} orchestrator takes no schedules: add these lines "
+            f"with `crontab -e` instead: {lines[0]}  and  {lines[1]}"
+        )
+    staged = {
+        "name": training.model.name,
+        "version": training.parameters.promotion.target_environment,
+    }
+    run_pipeline(
+        "batch_inference",
+        batch_parameters(batch, monitoring),
+        staged,
+        batch.parameters.alerts,
+        no_cache=False,
+        schedule=monitoring.schedule.batch_inference,
+    )
+    click.echo(
+        f"Batch inference runs on the {orchestrator.flavor} orchestrator at "
+        f"'{monitoring.schedule.batch_inference}'. The monitor retrains from a client: add "
+        f"to a crontab or a CI schedule: {lines[1]}"
+    )
 
 
 def with_overrides(training: TrainingConfig, **groups: dict[str, Any]) -> TrainingConfig:

@@ -77,14 +77,15 @@ def build_drift_report(
     sample_rows: int,
     random_state: int = 0,
     roles: Mapping[str, str] | None = None,
-) -> tuple[DriftSummary, str]:
+) -> tuple[DriftSummary, str, str]:
     """Compare `current` with `reference` column by column (only those in `roles`, if given).
 
     High-cardinality columns are compared on their frequent levels (lump_rare_levels).
 
     Frames longer than `sample_rows` are compared on a seeded sample of that size.
     Returns a summary (share and names of drifted columns, share of missing values
-    in both frames, rows compared) and the full Evidently report as standalone HTML.
+    in both frames, rows compared), the full Evidently report as standalone HTML, and
+    the report as an Evidently snapshot in JSON.
     """
     from evidently import DataDefinition, Dataset, Report
     from evidently.metrics import DatasetMissingValueCount
@@ -141,7 +142,7 @@ def build_drift_report(
         missing_share_current=_missing_share(current),
         emptied_columns=emptied,
     )
-    return summary, snapshot.get_html_str(as_iframe=False)
+    return summary, snapshot.get_html_str(as_iframe=False), snapshot.dumps()
 
 
 def _is_drifted(result: dict[str, Any]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -39,6 +40,49 @@ class Metric:
         self.check_estimator(model)
         value = float(get_scorer(self.scorer)(model, features, target))
         return value if self.greater_is_better else -value
+
+    def compute(
+        self,
+        truth: np.ndarray,
+        predictions: np.ndarray,
+        probabilities: np.ndarray | None = None,
+        classes: list[str] | None = None,
+    ) -> float | None:
+        """Return the metric of predictions against the truth, without the model.
+
+        Classes are compared as text. None when the metric needs probabilities that are
+        not given, or when the truth holds a single class where it needs two.
+        """
+        from sklearn import metrics
+
+        if self.task_type == "regression":
+            function = {
+                "r2": metrics.r2_score,
+                "rmse": metrics.root_mean_squared_error,
+                "mae": metrics.mean_absolute_error,
+            }[self.name]
+            if self.name == "r2" and len(truth) < 2:
+                return None
+            return float(function(truth.astype(float), predictions.astype(float)))
+        truth, predictions = truth.astype(str), predictions.astype(str)
+        if self.needs_probabilities:
+            if probabilities is None or classes is None or len(np.unique(truth)) < 2:
+                return None
+            if self.name == "log_loss":
+                return float(metrics.log_loss(truth, probabilities, labels=classes))
+            present = np.isin(classes, truth)
+            if len(classes) == 2:
+                return float(metrics.roc_auc_score(truth == classes[1], probabilities[:, 1]))
+            if not present.all():
+                return None
+            return float(
+                metrics.roc_auc_score(truth, probabilities, multi_class="ovr", labels=classes)
+            )
+        if self.name in ("accuracy", "balanced_accuracy"):
+            function = getattr(metrics, f"{self.name}_score")
+            return float(function(truth, predictions))
+        function = getattr(metrics, f"{self.name}_score")
+        return float(function(truth, predictions, average="macro", zero_division=0))
 
     def from_scorer_value(self, value: float) -> float:
         """Convert a value reported by the scorer (negated when lower is better)."""
@@ -100,3 +144,12 @@ def get_metric(name: str, task_type: str | None = None) -> Metric:
             f"choose one of {fitting}."
         )
     return metric
+
+
+def standard_metrics(task_type: str, promotion_metric: str) -> list[Metric]:
+    """Return the metrics reported for a task: the promotion metric first, then the usual."""
+    usual = (
+        ("accuracy", "f1", "roc_auc") if task_type == "classification" else ("r2", "rmse", "mae")
+    )
+    names = [promotion_metric, *(name for name in usual if name != promotion_metric)]
+    return [METRICS[name] for name in names]

@@ -200,6 +200,51 @@ class BatchInferenceConfig(Settings):
     parameters: BatchInferenceParameters
 
 
+class TriggerSettings(Settings):
+    """When monitoring retrains: a rule on each batch, with hysteresis over the last ones."""
+
+    # The promotion metric of a batch, realized or else estimated: a batch breaches below
+    # it (above it, for metrics where lower is better). null: no metric rule.
+    metric_threshold: float | None
+    # A batch breaches when more than this share of its columns drifted. null: no drift rule.
+    max_drifted_share: float | None = Field(ge=0, le=1)
+    # The realized metric counts once at least this share of a batch is labelled.
+    min_labelled_share: float = Field(gt=0, le=1)
+    # Fires when `breaches` of the last `window` batches breach, the latest among them.
+    breaches: int = Field(ge=1)
+    window: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _breaches_fit_the_window(self) -> TriggerSettings:
+        if self.breaches > self.window:
+            raise ValueError(
+                f"breaches ({self.breaches}) cannot exceed window ({self.window}): lower "
+                "breaches or widen the window"
+            )
+        return self
+
+
+class ScheduleSettings(Settings):
+    """Cron expressions of the runs that `python run.py --schedule` registers."""
+
+    batch_inference: str = Field(pattern=r"^\S+( \S+){4}$")
+    monitor: str = Field(pattern=r"^\S+( \S+){4}$")
+
+
+class MonitoringConfig(Settings):
+    """The whole of configs/monitoring.yaml: the batch history, and when to retrain."""
+
+    # Where each batch's record, predictions and labels are kept: a folder of the
+    # project, or a path in the stack's artifact store (s3://, gs://, az://).
+    history_path: str = Field(min_length=1)
+    # A column of the new rows that names each row; null gives each prediction an id.
+    id_column: str | None = None
+    # A batch's performance is estimated on a seeded sample of at most this many rows.
+    estimate_rows: int = Field(ge=100)
+    trigger: TriggerSettings
+    schedule: ScheduleSettings
+
+
 class ServingSettings(Settings):
     """The whole of configs/serving.yaml: the service's own settings."""
 

@@ -16,6 +16,7 @@ from ml.settings import (
 from steps.alerts import notify_on_success
 from steps.etl import data_loader, train_data_preprocessor, train_data_splitter
 from steps.hp_tuning import hp_tuning_select_best_model, hp_tuning_single_search
+from steps.monitoring import performance_estimator_fitter
 from steps.promotion import promote_latest, promote_with_metric_compare
 from steps.training import model_evaluator, model_trainer
 
@@ -77,6 +78,9 @@ def training(
         preprocess_pipeline=preprocess_pipeline,
         candidate=candidate,
         random_state=data.random_state,
+    )
+    performance_estimator_fitter(
+        model=model, features_tst=features_tst, target_tst=target_tst, metric=promotion.metric
     )
     test_score, missed_quality_gates = model_evaluator(
         model=model,

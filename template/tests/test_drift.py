@@ -11,7 +11,7 @@ def test_report_finds_the_drifted_column_and_new_gaps(mixed_frame: pd.DataFrame)
     current = reference.copy()
     current["signal"] += 5
     current.loc[current.index[:60], "noise"] = np.nan
-    summary, html = build_drift_report(reference, current, sample_rows=1000)
+    summary, html, _ = build_drift_report(reference, current, sample_rows=1000)
     assert summary.drifted_columns == ["signal"]
     assert summary.missing_share_current > summary.missing_share_reference
     assert "<html" in html.lower()
@@ -21,7 +21,7 @@ def test_report_finds_the_drifted_column_and_new_gaps(mixed_frame: pd.DataFrame)
 
 def test_unchanged_data_passes_the_gates(mixed_frame: pd.DataFrame) -> None:
     reference = mixed_frame.drop(columns=["target"])
-    summary, _ = build_drift_report(
+    summary, *_ = build_drift_report(
         reference, reference.sample(frac=0.5, random_state=0), sample_rows=1000
     )
     assert failed_drift_gates(summary, 0.5, 0.1) == []
@@ -29,7 +29,7 @@ def test_unchanged_data_passes_the_gates(mixed_frame: pd.DataFrame) -> None:
 
 def test_long_frames_are_compared_on_a_sample(mixed_frame: pd.DataFrame) -> None:
     reference = mixed_frame.drop(columns=["target"])
-    summary, _ = build_drift_report(reference, reference, sample_rows=50)
+    summary, *_ = build_drift_report(reference, reference, sample_rows=50)
     assert summary.rows_compared == 50
 
 
@@ -46,10 +46,10 @@ def test_only_feature_roles_are_compared_and_many_levels_are_lumped() -> None:
         )
 
     roles = {"code": "high_cardinality"}
-    summary, _ = build_drift_report(rows(1), rows(2), sample_rows=4000, roles=roles)
+    summary, *_ = build_drift_report(rows(1), rows(2), sample_rows=4000, roles=roles)
     assert summary.columns == 1 and summary.drifted_columns == []
     shifted = rows(2).assign(code=rng.choice(["K1", "K7"], 4000))
-    summary, _ = build_drift_report(rows(1), shifted, sample_rows=4000, roles=roles)
+    summary, *_ = build_drift_report(rows(1), shifted, sample_rows=4000, roles=roles)
     assert summary.drifted_columns == ["code"]
 
 
@@ -64,10 +64,10 @@ def test_a_small_batch_of_the_same_data_is_weighed_by_its_size() -> None:
             }
         )
 
-    summary, _ = build_drift_report(rows(0, 3000), rows(1, 150), sample_rows=20000)
+    summary, *_ = build_drift_report(rows(0, 3000), rows(1, 150), sample_rows=20000)
     assert summary.drifted_columns == []
     shifted = rows(1, 150).assign(amount=lambda frame: frame["amount"] * 2)
-    summary, _ = build_drift_report(rows(0, 3000), shifted, sample_rows=20000)
+    summary, *_ = build_drift_report(rows(0, 3000), shifted, sample_rows=20000)
     assert summary.drifted_columns == ["amount"]
     assert summary.drifted_share == 1 / 3
 
@@ -75,7 +75,7 @@ def test_a_small_batch_of_the_same_data_is_weighed_by_its_size() -> None:
 def test_a_column_the_new_rows_leave_empty_fails_its_own_gate(mixed_frame: pd.DataFrame) -> None:
     reference = mixed_frame.drop(columns=["target"])
     current = reference.assign(noise=np.nan)
-    summary, _ = build_drift_report(reference, current, sample_rows=1000)
+    summary, *_ = build_drift_report(reference, current, sample_rows=1000)
     assert summary.emptied_columns == ["noise"]
     assert "noise" not in summary.drifted_columns
     assert failed_drift_gates(summary, 1.0, 1.0) == [

@@ -16,20 +16,25 @@ def drift_report(
     current: pd.DataFrame,
     preprocess_pipeline: Pipeline,
     sample_rows: int,
-) -> tuple[Annotated[DriftSummary, "drift_summary"], Annotated[HTMLString, "drift_report"]]:
+) -> tuple[
+    Annotated[DriftSummary, "drift_summary"],
+    Annotated[HTMLString, "drift_report"],
+    Annotated[str, "drift_snapshot"],
+]:
     """Compare the new rows with the training rows, feature by feature.
 
     The columns compared are the version's features other than dates (its data
     contract, on `preprocess_pipeline`, records their roles). Returns the summary that
-    the gate checks and the full report, which the dashboard shows as a visualization.
+    the gate checks, the full report, which the dashboard shows as a visualization, and
+    the report as an Evidently snapshot (JSON), which the monitoring workspace shows.
     """
     from ml.drift import build_drift_report, drifting_columns
 
     contract = get_step_context().inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
-    summary, html = build_drift_report(
+    summary, html, snapshot = build_drift_report(
         reference,
         current,
         sample_rows,
         roles=drifting_columns(contract),
     )
-    return summary, HTMLString(html)
+    return summary, HTMLString(html), snapshot

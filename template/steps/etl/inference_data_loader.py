@@ -20,6 +20,7 @@ def inference_data_loader(
     inference_data_path: str | None,
     data_version: str | None,
     preprocess_pipeline: Pipeline,
+    id_column: str | None = None,
 ) -> Annotated[pd.DataFrame, "inference_dataset"]:
     """Return the new rows, checked against the data contract of the promoted version.
 
@@ -27,7 +28,8 @@ def inference_data_loader(
     the version held out of training, found with the data settings recorded on the
     version. A target column, if present, is removed. The contract is the metadata of
     the version's `preprocess_pipeline` artifact; `data_version`, the file's content
-    digest, only keys the step cache.
+    digest, only keys the step cache. The rows' own ids, when `id_column` names a
+    column of them, become the index.
     """
     context = get_step_context()
     contract = context.inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
@@ -53,6 +55,15 @@ def inference_data_loader(
             trained.get("dataset_version"),
             str(context.model.version),
         )
+    if id_column:
+        if id_column not in frame.columns:
+            raise ValueError(
+                f"The new rows have no column '{id_column}', which id_column in "
+                "configs/monitoring.yaml names: add it, or set id_column to null."
+            )
+        frame.index = pd.Index(frame[id_column], name=id_column)
+        if id_column not in contract["columns"]:
+            frame = frame.drop(columns=id_column)
     checked, warnings = enforce_contract(frame, contract)
     for warning in warnings:
         logger.warning(warning)

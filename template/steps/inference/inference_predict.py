@@ -1,13 +1,16 @@
 """Predict new rows with the promoted model version."""
 
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 from zenml import get_step_context, step
 from zenml.logger import get_logger
 
 from materializers import FastParquetMaterializer
+from ml.monitoring import PREDICTION_ID, batch_key, own_prediction_ids, prediction_ids
 from ml.prediction import ServedModel, predict
 
 logger = get_logger(__name__)
@@ -15,12 +18,22 @@ logger = get_logger(__name__)
 
 @step(output_materializers=FastParquetMaterializer)
 def inference_predict(
-    dataset_inf: pd.DataFrame, preprocess_pipeline: Pipeline, model: Any
-) -> Annotated[pd.DataFrame, "predictions"]:
-    """Return one prediction per row, in a column named after the target.
+    dataset_inf: pd.DataFrame,
+    preprocess_pipeline: Pipeline,
+    model: Any,
+    data_version: str | None,
+    id_column: str | None,
+) -> tuple[Annotated[pd.DataFrame, "predictions"], Annotated[pd.DataFrame, "probabilities"]]:
+    """Return one prediction per row, and the class probabilities of classifiers.
 
     The rows go through the same prediction function as the online service's, with
-    the promoted version's contract, preprocessing and model.
+    the promoted version's contract, preprocessing and model. Each prediction has a
+    `prediction_id` (the rows' own ids when `id_column` names them, which the loader
+    put in the index), the batch's id, the model version and the time it was
+    predicted. The batch id follows the data's digest (`data_version`, or the rows'
+    index for rows held out of training) and the version, so a batch predicted again
+    keeps its ids. Regressors, and classifiers without probabilities, give no columns
+    of probabilities.
     """
     context = get_step_context()
     contract = context.inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
@@ -31,7 +44,34 @@ def inference_predict(
         model=model,
     )
     logger.info("Predicting %d rows with model version %s.", len(dataset_inf), served.version)
-    result = predict(dataset_inf, served, with_probabilities=False)
+    result = predict(dataset_inf, served)
     for warning in result.warnings:
         logger.warning(warning)
-    return pd.DataFrame({contract["target_column"]: result.labels}, index=dataset_inf.index)
+    digest = data_version or pd.util.hash_pandas_object(dataset_inf.index).sum()
+    key = batch_key(digest, context.model.name, served.version)
+    ids = (
+        own_prediction_ids(dataset_inf.index.to_series(), id_column)
+        if id_column
+        else prediction_ids(key, len(dataset_inf))
+    )
+    predictions = pd.DataFrame(
+        {
+            PREDICTION_ID: ids.to_numpy(),
+            contract["target_column"]: result.labels,
+            "batch_id": repeated(key, len(dataset_inf)),
+            "model_version": served.version,
+            "predicted_at": repeated(
+                datetime.now(timezone.utc).isoformat(timespec="seconds"), len(dataset_inf)
+            ),
+        },
+        index=dataset_inf.index,
+    )
+    probabilities = result.probabilities
+    if probabilities is None:
+        probabilities = pd.DataFrame(index=dataset_inf.index)
+    return predictions, probabilities
+
+
+def repeated(value: str, rows: int) -> pd.Categorical:
+    """Return one text value for every row, stored once."""
+    return pd.Categorical.from_codes(np.zeros(rows, dtype=np.int8), [value])

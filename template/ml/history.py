@@ -1,0 +1,182 @@
+"""The history of predicted batches: each batch's record, predictions and late labels.
+
+A folder of files, one set per batch, so that two batch inferences never write the
+same file: `batches/ID.json` (the record), `batches/ID.predictions.parquet`,
+`batches/ID.labels.parquet` and `batches/ID.drift.json` (the Evidently snapshot of its
+drift report), and `trigger.json`, the batches that made the retrain trigger fire.
+
+The folder is a path of the project, or a URI in the stack's artifact store (s3://,
+gs://, az://), which is read and written through ZenML's file I/O with the stack's
+credentials.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+
+from ml.data import resolve_path
+
+BATCH_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class BatchRecord(BaseModel):
+    """One predicted batch: when, by which version, and what is known of its quality."""
+
+    model_config = ConfigDict(frozen=True)
+
+    batch_id: str
+    predicted_at: datetime
+    model_name: str
+    model_version: int
+    rows: int
+    # The promotion metric, which the estimate and the realized value are of.
+    metric: str
+    drifted_share: float | None = None
+    drifted_columns: list[str] = []
+    estimated: float | None = None
+    estimated_interval: tuple[float | None, float | None] | None = None
+    # Each standard metric on the labelled rows; empty until labels arrive.
+    realized: dict[str, float | None] = {}
+    labelled_rows: int = 0
+
+    @property
+    def labelled_share(self) -> float:
+        """Return the share of the batch's rows whose labels have arrived."""
+        return self.labelled_rows / self.rows if self.rows else 0.0
+
+
+class History:
+    """The batch history at `root`: a folder of the project or an artifact store URI."""
+
+    def __init__(self, root: str) -> None:
+        self.remote = "://" in root
+        self.root = root.rstrip("/") if self.remote else str(resolve_path(root))
+
+    def _path(self, *parts: str) -> str:
+        return "/".join([self.root, *parts])
+
+    def _open(self, path: str, mode: str) -> IO[Any]:
+        if self.remote:
+            return _fileio().open(path, mode)
+        if "w" in mode:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return open(path, mode)  # noqa: SIM115 - the caller closes it
+
+    def _exists(self, path: str) -> bool:
+        return bool(_fileio().exists(path)) if self.remote else Path(path).exists()
+
+    def _write_atomic(self, path: str, data: bytes) -> None:
+        """Write a whole file, so that a reader never sees half of it."""
+        if self.remote:  # object stores replace an object whole
+            with self._open(path, "wb") as file:
+                file.write(data)
+            return
+        partial = Path(path + ".partial")
+        partial.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_bytes(data)
+        partial.replace(path)
+
+    def has_batch(self, batch_id: str) -> bool:
+        """Tell whether the batch is already recorded."""
+        return self._exists(self._path("batches", f"{batch_id}.json"))
+
+    def write_batch(
+        self,
+        record: BatchRecord,
+        predictions: pd.DataFrame,
+        drift_snapshot: str | None = None,
+    ) -> None:
+        """Record a batch: its predictions first, then the record that points at them."""
+        if not BATCH_ID.match(record.batch_id):
+            raise ValueError(f"A batch id holds only letters, digits, - and _: {record.batch_id!r}")
+        self._write_frame(f"{record.batch_id}.predictions.parquet", predictions)
+        if drift_snapshot is not None:
+            self._write_atomic(
+                self._path("batches", f"{record.batch_id}.drift.json"), drift_snapshot.encode()
+            )
+        self.update_batch(record)
+
+    def update_batch(self, record: BatchRecord) -> None:
+        """Replace a batch's record."""
+        self._write_atomic(
+            self._path("batches", f"{record.batch_id}.json"), record.model_dump_json().encode()
+        )
+
+    def batches(self) -> list[BatchRecord]:
+        """Return every recorded batch, oldest first."""
+        folder = self._path("batches")
+        if self.remote:
+            names = _fileio().listdir(folder) if _fileio().exists(folder) else []
+        else:
+            names = [path.name for path in Path(folder).glob("*.json")]
+        records = []
+        for name in names:
+            name = str(name).rsplit("/", 1)[-1]
+            if name.endswith(".json") and not name.endswith(".drift.json"):
+                with self._open(self._path("batches", name), "rb") as file:
+                    records.append(BatchRecord.model_validate_json(file.read()))
+        return sorted(records, key=lambda record: (record.predicted_at, record.batch_id))
+
+    def predictions(self, batch_id: str, columns: list[str] | None = None) -> pd.DataFrame:
+        """Return a batch's predictions: prediction_id, the prediction, probabilities."""
+        return self._read_frame(f"{batch_id}.predictions.parquet", columns)
+
+    def labels(self, batch_id: str) -> pd.DataFrame:
+        """Return the labels that have arrived for a batch (prediction_id, label)."""
+        name = f"{batch_id}.labels.parquet"
+        if not self._exists(self._path("batches", name)):
+            return pd.DataFrame({"prediction_id": pd.Series(dtype=str), "label": []})
+        return self._read_frame(name)
+
+    def write_labels(self, batch_id: str, labels: pd.DataFrame) -> None:
+        """Replace the labels of a batch with `labels`, all that have arrived so far."""
+        self._write_frame(f"{batch_id}.labels.parquet", labels)
+
+    def drift_snapshot(self, batch_id: str) -> str | None:
+        """Return the Evidently snapshot of a batch's drift report, if it was checked."""
+        path = self._path("batches", f"{batch_id}.drift.json")
+        if not self._exists(path):
+            return None
+        with self._open(path, "rb") as file:
+            return file.read().decode()
+
+    def trigger_state(self) -> dict[str, Any]:
+        """Return what the retrain trigger has done: each firing and its batches."""
+        path = self._path("trigger.json")
+        if not self._exists(path):
+            return {"fired": []}
+        with self._open(path, "rb") as file:
+            return json.loads(file.read())
+
+    def write_trigger_state(self, state: dict[str, Any]) -> None:
+        """Replace what the retrain trigger has done."""
+        self._write_atomic(self._path("trigger.json"), json.dumps(state, indent=2).encode())
+
+    def _write_frame(self, name: str, frame: pd.DataFrame) -> None:
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        self._write_atomic(self._path("batches", name), buffer.getvalue())
+
+    def _read_frame(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+        path = self._path("batches", name)
+        if self.remote:
+            with self._open(path, "rb") as file:
+                return pd.read_parquet(io.BytesIO(file.read()), columns=columns)
+        return pd.read_parquet(path, columns=columns)
+
+
+def _fileio() -> Any:
+    """Return ZenML's file I/O, with the active stack's artifact store registered."""
+    from zenml.client import Client
+    from zenml.io import fileio
+
+    Client().active_stack.artifact_store  # noqa: B018 - registers its filesystem
+    return fileio

@@ -1,0 +1,80 @@
+"""`python -m monitoring status|ui`: the history of predicted batches and the trigger."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from ml.data import PROJECT_ROOT
+from ml.history import History
+from ml.monitoring import evaluate_trigger, status_line, status_rows
+from ml.settings import MonitoringConfig, SettingsError, TrainingConfig, load_settings
+from upstream import exit_without_teardown
+
+WORKSPACE = PROJECT_ROOT / ".monitoring-ui"
+
+
+def load_config() -> MonitoringConfig:
+    """Return configs/monitoring.yaml, or stop with the file and key at fault."""
+    try:
+        return load_settings("monitoring", MonitoringConfig)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Look at the batches the staged model predicted, and at the retrain trigger."""
+
+
+@main.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
+def status_command(as_json: bool) -> None:
+    """Print a line per batch (time, version, rows, drift, metric, labels) and the trigger."""
+    from monitoring.trigger import fired_batches
+
+    config = load_config()
+    history = History(config.history_path)
+    records = history.batches()
+    decision = evaluate_trigger(records, config.trigger, fired_batches(history))
+    rows = status_rows(records)
+    if as_json:
+        trigger = {"fired": decision.fired, "reason": decision.reason, "batches": decision.batches}
+        click.echo(json.dumps({"batches": rows, "trigger": trigger}, indent=2))
+        return
+    if not rows:
+        click.echo(f"No batch in {history.root} yet: `python run.py` predicts one.")
+    for row in rows:
+        click.echo(status_line(row))
+    state = "would fire" if decision.fired else "holds"
+    click.echo(f"Retrain trigger: {state}: {decision.reason}.")
+
+
+@main.command("ui")
+@click.option("--port", default=8080, show_default=True, help="Port on 127.0.0.1.")
+def ui_command(port: int) -> None:
+    """Rebuild the Evidently workspace from the history and serve it on 127.0.0.1."""
+    from monitoring.workspace import build_workspace
+
+    config = load_config()
+    try:
+        model = load_settings("training", TrainingConfig).model.name
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+    snapshots = build_workspace(History(config.history_path), WORKSPACE, model)
+    click.echo(f"{snapshots} snapshots; the dashboard answers at http://127.0.0.1:{port}")
+    command = [
+        sys.executable, "-m", "evidently.cli", "ui",
+        "--workspace", str(WORKSPACE), "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    # Evidently's telemetry stays off: the dashboard works offline. The process becomes
+    # the server, so that stopping it stops the server.
+    sys.stdout.flush()
+    os.execve(sys.executable, command, {**os.environ, "DO_NOT_TRACK": "1"})
+
+
+if __name__ == "__main__":
+    exit_without_teardown(main)

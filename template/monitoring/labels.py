@@ -1,0 +1,33 @@
+"""`python run.py --labels FILE`: late labels joined to the batches they belong to."""
+
+from __future__ import annotations
+
+import click
+
+from ml.data import read_table
+from ml.history import History
+from ml.monitoring import PREDICTION_ID, check_labels, record_labels
+from ml.settings import MonitoringConfig, TrainingConfig
+
+
+def record_late_labels(path: str, training: TrainingConfig, monitoring: MonitoringConfig) -> None:
+    """Record a labels file in the history and say what it did, or refuse it in one line.
+
+    Nothing recorded earlier is lost: a refused file changes nothing, and labels that
+    arrived before stay.
+    """
+    data = training.parameters.data
+    try:
+        labels = check_labels(
+            read_table(path, "--labels"),
+            monitoring.id_column or PREDICTION_ID,
+            data.target_column,
+            data.task_type,
+            path,
+        )
+        history = History(monitoring.history_path)
+        report = record_labels(history, labels, data.task_type, by_key=not monitoring.id_column)
+    except (ValueError, FileNotFoundError) as error:
+        raise click.ClickException(str(error).splitlines()[0]) from None
+    for line in report.describe():
+        click.echo(line)

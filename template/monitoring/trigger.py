@@ -1,0 +1,75 @@
+"""`python run.py --monitor`: the retrain trigger, checked on the batch history."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from ml.history import BatchRecord, History
+from ml.monitoring import TriggerDecision, evaluate_trigger
+from ml.settings import MonitoringConfig, ScheduleSettings, TrainingConfig
+
+
+def check_trigger(training: TrainingConfig, monitoring: MonitoringConfig) -> TriggerDecision:
+    """Say whether the trigger fires and why, and alert when it fires.
+
+    Each batch's figures go to its model version's metadata first.
+    """
+    from stack.components import post_alert
+
+    history = History(monitoring.history_path)
+    records = history.batches()
+    log_batches_to_versions(records)
+    decision = evaluate_trigger(records, monitoring.trigger, fired_batches(history))
+    if not decision.fired:
+        click.echo(f"The retrain trigger holds: {decision.reason}.")
+        return decision
+    message = f"Retraining '{training.model.name}': {decision.reason}."
+    click.echo(message)
+    post_alert(message)
+    return decision
+
+
+def fired_batches(history: History) -> set[str]:
+    """Return the batches on which the trigger has fired: they never count again."""
+    return {batch for firing in history.trigger_state()["fired"] for batch in firing["batches"]}
+
+
+def record_firing(monitoring: MonitoringConfig, decision: TriggerDecision) -> None:
+    """Record that the trigger fired on these batches, once the retraining has run."""
+    history = History(monitoring.history_path)
+    state = history.trigger_state()
+    state["fired"].append(
+        {
+            "at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "batches": decision.batches,
+            "reason": decision.reason,
+        }
+    )
+    history.write_trigger_state(state)
+
+
+def log_batches_to_versions(records: list[BatchRecord]) -> None:
+    """Put each batch's figures, realized metrics included, on its model version."""
+    from zenml import log_metadata
+
+    for record in records:
+        if record.labelled_rows:
+            log_metadata(
+                metadata={f"batch {record.batch_id}": record.model_dump(mode="json")},
+                model_name=record.model_name,
+                model_version=str(record.model_version),
+            )
+
+
+def crontab_lines(schedule: ScheduleSettings, project: Path) -> tuple[str, str]:
+    """Return the crontab lines that run batch inference and the monitor on schedule."""
+    command = f"cd {shlex.quote(str(project))} && {shlex.quote(sys.executable)} run.py"
+    return (
+        f"{schedule.batch_inference} {command} --only-inference",
+        f"{schedule.monitor} {command} --monitor",
+    )
