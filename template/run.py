@@ -313,7 +313,9 @@ def main(
         )
         if on
     ]
-    if len(chosen) > 1:
+    if len(chosen) == 2:
+        raise click.UsageError(f"Choose {chosen[0]} or {chosen[1]}, not both.")
+    if len(chosen) > 2:
         raise click.UsageError(f"Choose one of {', '.join(chosen)}, not several.")
     if labels_path:
         from monitoring.labels import record_late_labels

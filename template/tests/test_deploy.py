@@ -8,7 +8,7 @@ import click
 import pytest
 
 import run
-from ml.settings import BatchInferenceConfig, TrainingConfig, load_settings
+from ml.settings import BatchInferenceConfig, MonitoringConfig, TrainingConfig, load_settings
 from serving import deploy
 from serving.deploy import ServingConfig, ServingState, start_serving
 
@@ -63,6 +63,7 @@ def test_a_failed_batch_inference_does_not_wait_for_a_service_still_starting(
         run.predict_while_serving(
             load_settings("training", TrainingConfig),
             load_settings("batch_inference", BatchInferenceConfig),
+            load_settings("monitoring", MonitoringConfig),
             ServingConfig.load(),
             no_cache=False,
         )

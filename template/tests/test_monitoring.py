@@ -1,0 +1,229 @@
+"""Monitoring without ZenML: prediction ids, late labels, estimates and the retrain trigger."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
+
+from ml.estimation import PerformanceEstimator
+from ml.history import BatchRecord, History
+from ml.monitoring import (
+    PREDICTION_ID,
+    batch_key,
+    check_labels,
+    evaluate_trigger,
+    own_prediction_ids,
+    prediction_ids,
+    record_labels,
+)
+from ml.settings import TriggerSettings
+
+START = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+
+def record_batch(history: History, number: int, truth: np.ndarray, seed: int) -> pd.DataFrame:
+    """Record a batch of predictions that are right about 80% of the time; return its truth."""
+    rng = np.random.default_rng(seed)
+    key = batch_key("data", number)
+    predictions = np.where(rng.random(len(truth)) < 0.8, truth, 1 - truth)
+    probability = np.clip(predictions * 0.7 + rng.random(len(truth)) * 0.3, 0, 1)
+    stored = pd.DataFrame(
+        {
+            PREDICTION_ID: prediction_ids(key, len(truth)),
+            "prediction": predictions,
+            "proba:0": 1 - probability,
+            "proba:1": probability,
+        }
+    )
+    record = BatchRecord(
+        batch_id=key,
+        predicted_at=START + timedelta(days=number),
+        model_name="model",
+        model_version=1,
+        rows=len(truth),
+        metric="accuracy",
+    )
+    history.write_batch(record, stored)
+    return stored.assign(truth=truth)
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> History:
+    return History(str(tmp_path / "history"))
+
+
+def test_prediction_ids_are_stable_and_unique_across_batches() -> None:
+    first = prediction_ids(batch_key("digest", "model", 1), 1000)
+    again = prediction_ids(batch_key("digest", "model", 1), 1000)
+    other = prediction_ids(batch_key("digest", "model", 2), 1000)
+    assert first.is_unique and first.equals(again)
+    assert not set(first) & set(other)
+
+
+def test_own_ids_must_be_complete_and_unique() -> None:
+    with pytest.raises(ValueError, match="repeats 1 ids \\(first: 'b'\\)"):
+        own_prediction_ids(pd.Series(["a", "b", "b"]), "order_id")
+    with pytest.raises(ValueError, match="1 empty values"):
+        own_prediction_ids(pd.Series(["a", None]), "order_id")
+
+
+def test_labels_join_once_and_realize_the_plain_metric(history: History) -> None:
+    truth = np.random.default_rng(0).integers(0, 2, 300)
+    batch = record_batch(history, 1, truth, seed=1)
+    labels = pd.DataFrame({PREDICTION_ID: batch[PREDICTION_ID], "target": batch["truth"]})
+
+    first_half = check_labels(labels.iloc[:150], PREDICTION_ID, "target", "classification", "f")
+    report = record_labels(history, first_half, "classification", by_key=True)
+    assert report.matched == {batch_key("data", 1): 150}
+    record = history.batches()[0]
+    assert record.labelled_rows == 150 and record.labelled_share == 0.5
+    rows = batch.iloc[:150]
+    assert record.realized["accuracy"] == pytest.approx(
+        accuracy_score(rows["truth"], rows["prediction"])
+    )
+    assert record.realized["f1"] == pytest.approx(
+        f1_score(rows["truth"], rows["prediction"], average="macro")
+    )
+    assert record.realized["roc_auc"] == pytest.approx(
+        roc_auc_score(rows["truth"], rows["proba:1"])
+    )
+
+    # The whole file again, and two ids nobody predicted: the repeats count once.
+    unknown = pd.DataFrame({PREDICTION_ID: ["nobody-1", "nobody-2"], "target": [0, 1]})
+    everything = check_labels(
+        pd.concat([labels, unknown]), PREDICTION_ID, "target", "classification", "f"
+    )
+    report = record_labels(history, everything, "classification", by_key=True)
+    assert report.repeated == 150 and report.changed == 0
+    assert report.unknown == ["nobody-1", "nobody-2"]
+    assert "2 ids match no recorded prediction ('nobody-1', 'nobody-2')" in report.describe()[-1]
+    record = history.batches()[0]
+    assert record.labelled_rows == 300
+    assert record.realized["accuracy"] == pytest.approx(
+        accuracy_score(batch["truth"], batch["prediction"])
+    )
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        (pd.DataFrame({PREDICTION_ID: ["a"]}), "has no column 'target'"),
+        (pd.DataFrame({"id": ["a"], "target": [1]}), "has no column 'prediction_id'"),
+        (pd.DataFrame({PREDICTION_ID: [], "target": []}), "holds no labels"),
+        (pd.DataFrame({PREDICTION_ID: ["a", "a"], "target": [0, 1]}), "two different labels"),
+        (pd.DataFrame({PREDICTION_ID: ["a", None], "target": [0, 1]}), "1 empty ids or labels"),
+    ],
+)
+def test_bad_labels_are_refused_in_one_line(labels: pd.DataFrame, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as error:
+        check_labels(labels, PREDICTION_ID, "target", "classification", "labels.csv")
+    assert "\n" not in str(error.value)
+
+
+def test_a_text_label_for_a_regression_is_refused() -> None:
+    labels = pd.DataFrame({PREDICTION_ID: ["a", "b"], "target": [1.5, "high"]})
+    with pytest.raises(ValueError, match="must be numeric for regression, and holds 'high'"):
+        check_labels(labels, PREDICTION_ID, "target", "regression", "labels.csv")
+
+
+def test_a_refused_file_loses_nothing(history: History) -> None:
+    truth = np.zeros(10, dtype=int)
+    batch = record_batch(history, 1, truth, seed=2)
+    labels = pd.DataFrame({PREDICTION_ID: batch[PREDICTION_ID], "target": truth})
+    record_labels(history, check_labels(labels, PREDICTION_ID, "target", "classification", "f"),
+                  "classification", by_key=True)  # fmt: skip
+    before = history.batches()[0]
+    with pytest.raises(ValueError):
+        check_labels(labels.assign(target=None), PREDICTION_ID, "target", "classification", "f")
+    assert history.batches()[0] == before
+
+
+def records(metrics: list[float | None], drifted: list[float] | None = None) -> list[BatchRecord]:
+    return [
+        BatchRecord(
+            batch_id=f"b{number}",
+            predicted_at=START + timedelta(days=number),
+            model_name="model",
+            model_version=1,
+            rows=100,
+            metric="accuracy",
+            estimated=value,
+            drifted_share=(drifted or [0.0] * len(metrics))[number],
+        )
+        for number, value in enumerate(metrics)
+    ]
+
+
+TRIGGER = TriggerSettings(
+    metric_threshold=0.8, max_drifted_share=0.3, min_labelled_share=0.5, breaches=2, window=3
+)
+
+
+def test_the_trigger_fires_when_k_of_n_and_the_latest_breach() -> None:
+    batches = records([0.9, 0.7, 0.9, 0.75, 0.9])
+    decisions = [evaluate_trigger(batches[: n + 1], TRIGGER, set()) for n in range(len(batches))]
+    assert [decision.fired for decision in decisions] == [False, False, False, True, False]
+    assert decisions[3].batches == ["b1", "b3"]
+    assert "b3 (version 1): estimated accuracy 0.7500 is below 0.8" in decisions[3].reason
+
+
+def test_a_fired_trigger_waits_for_new_batches() -> None:
+    batches = records([0.7, 0.7])
+    first = evaluate_trigger(batches, TRIGGER, set())
+    assert first.fired
+    assert not evaluate_trigger(batches, TRIGGER, set(first.batches)).fired
+    # One new breaching batch is not enough: the earlier ones do not count again.
+    more = records([0.7, 0.7, 0.7])
+    assert not evaluate_trigger(more, TRIGGER, set(first.batches)).fired
+    assert evaluate_trigger(records([0.7] * 4), TRIGGER, set(first.batches)).fired
+
+
+def test_drift_alone_breaches_and_the_share_is_strict() -> None:
+    assert not evaluate_trigger(records([0.9, 0.9], [0.3, 0.3]), TRIGGER, set()).fired
+    assert evaluate_trigger(records([0.9, 0.9], [0.4, 0.5]), TRIGGER, set()).fired
+
+
+def test_the_realized_metric_replaces_the_estimate_once_labelled_enough() -> None:
+    [batch] = records([0.9])
+    labelled = batch.model_copy(update={"realized": {"accuracy": 0.6}, "labelled_rows": 60})
+    partly = batch.model_copy(update={"realized": {"accuracy": 0.6}, "labelled_rows": 10})
+    assert evaluate_trigger([partly, partly], TRIGGER, set()).fired is False
+    assert evaluate_trigger([labelled, labelled], TRIGGER, set()).fired is True
+
+
+def test_the_estimate_is_close_to_the_realized_metric_on_unshifted_rows() -> None:
+    features, target = load_breast_cancer(return_X_y=True, as_frame=True)
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(target))
+    train, test, new = order[:250], order[250:410], order[410:]
+    model = LogisticRegression(max_iter=5000).fit(features.iloc[train], target.iloc[train])
+    for metric in ("accuracy", "f1", "roc_auc"):
+        estimator = PerformanceEstimator("classification", metric, ["0", "1"]).fit(
+            features.iloc[test],
+            model.predict(features.iloc[test]),
+            model.predict_proba(features.iloc[test]),
+            target.iloc[test],
+        )
+        rows = features.iloc[new]
+        estimate = estimator.estimate(rows, model.predict(rows), model.predict_proba(rows))
+        realized = {
+            "accuracy": accuracy_score(target.iloc[new], model.predict(rows)),
+            "f1": f1_score(target.iloc[new], model.predict(rows), average="macro"),
+            "roc_auc": roc_auc_score(target.iloc[new], model.predict_proba(rows)[:, 1]),
+        }[metric]
+        assert estimate is not None
+        assert abs(estimate.value - realized) < 0.05, (metric, estimate, realized)
+        assert estimate.lower <= estimate.value <= estimate.upper
+
+
+def test_log_loss_is_not_estimated() -> None:
+    estimator = PerformanceEstimator("classification", "log_loss", ["0", "1"])
+    assert not estimator.estimable
+    assert estimator.estimate(pd.DataFrame(), np.array([0]), np.array([[0.5, 0.5]])) is None
