@@ -22,6 +22,7 @@ def main() -> None:
     """Collect the batch run's rows and predictions, and pyfunc's on the same rows."""
     training = yaml.safe_load(Path("configs/training.yaml").read_text())
     name = training["model"]["name"]
+    target = training["parameters"]["data"]["target_column"]
     stage = training["parameters"]["promotion"]["target_environment"]
     client = Client()
     run = client.list_pipeline_runs(
@@ -38,7 +39,7 @@ def main() -> None:
             {
                 # Python's float repr round-trips exactly; to_json rounds to 10 digits.
                 "rows": rows.astype(object).where(rows.notna(), None).to_dict(orient="records"),
-                "batch": predictions.iloc[:, 0].tolist(),
+                "batch": predictions[target].tolist(),
                 "pyfunc": [
                     value.item() if hasattr(value, "item") else value
                     for value in pyfunc.predict(rows.fillna(np.nan))

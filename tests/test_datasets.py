@@ -69,6 +69,7 @@ def test_own_csv_with_messy_rows_and_a_file_of_new_rows(running_project) -> None
     assert contract["columns"]["plan"]["kind"] == "categorical"
     written = pd.read_csv(project / "predictions" / "churn.csv", index_col=0)
     assert len(written) == 60 and set(written["churned"]) <= {"yes", "no"}
+    assert written["prediction_id"].is_unique and set(written["model_version"]) == {1}
 
     # Bad files, each with the cause the run's last line must give in one line, naming
     # the column or the file.

@@ -96,8 +96,9 @@ def build_drift_report(
         for column in reference.columns
         if column in current.columns and (roles is None or column in roles)
     ]
-    reference = _sample(reference[columns], sample_rows, random_state)
-    current = _sample(current[columns], sample_rows, random_state)
+    # The rows' index (the new rows' own ids, say) means nothing to a comparison.
+    reference = _sample(reference[columns], sample_rows, random_state).reset_index(drop=True)
+    current = _sample(current[columns], sample_rows, random_state).reset_index(drop=True)
     for column, role in (roles or {}).items():
         if role == "high_cardinality" and column in columns:
             lumped_reference, lumped_current = lump_rare_levels(reference[column], current[column])

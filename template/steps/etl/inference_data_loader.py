@@ -61,7 +61,8 @@ def inference_data_loader(
                 f"The new rows have no column '{id_column}', which id_column in "
                 "configs/monitoring.yaml names: add it, or set id_column to null."
             )
-        frame.index = pd.Index(frame[id_column], name=id_column)
+        # Unnamed, so that the index and a column of the same name are never confused.
+        frame.index = pd.Index(frame[id_column].to_numpy())
         if id_column not in contract["columns"]:
             frame = frame.drop(columns=id_column)
     checked, warnings = enforce_contract(frame, contract)
