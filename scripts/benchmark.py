@@ -9,6 +9,10 @@ then batch inference on 1,000,000 rows of the default schema: (d) `run.py
 same rows with the same fitted objects, and (f) the same inference on the default
 57 rows, its fixed start-up cost. Targets: d - f at most 1.5 e, and d's peak memory at
 most 1.3 times e's.
+Monitoring of that batch: (h) the batch_recorder step (its record, predictions and
+NannyML estimate) against the rest of the run (target: at most 15%), and (i) `run.py
+--labels` with 1,000,000 labels against (j) a plain pandas join and metrics of the same
+files (target: at most 2x).
 Then online serving: the time `python -m serving serve` takes to deploy, and, for the
 service's /invoke (a recorded run per request) and /predict (no run), and for MLflow's
 own scoring server on the same registered model, the latency p50 and p95 of 1-row and
@@ -24,6 +28,7 @@ script's and under 4 GiB.
 
 from __future__ import annotations
 
+import json
 import shutil
 import statistics
 import subprocess
@@ -96,6 +101,24 @@ def write_big_batch(path: Path) -> None:
     rows *= rng.normal(1.0, 0.01, size=rows.shape)
     path.parent.mkdir(parents=True, exist_ok=True)
     rows.to_parquet(path)
+
+
+def big_predictions(project: Path) -> Path:
+    """Return the history's predictions file of the largest recorded batch."""
+    files = (project / "monitoring_history" / "batches").glob("*.predictions.parquet")
+    return max(files, key=lambda path: path.stat().st_size)
+
+
+def write_big_labels(project: Path) -> Path:
+    """Write a label for every prediction of the largest batch; return the file."""
+    import numpy as np
+    import pandas as pd
+
+    ids = pd.read_parquet(big_predictions(project), columns=["prediction_id"])["prediction_id"]
+    path = project / "data" / "big_labels.parquet"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"prediction_id": ids, "target": rng.integers(0, 2, len(ids))}).to_parquet(path)
+    return path
 
 
 def point_inference_at(project: Path, rows: str, predictions: str) -> None:
@@ -235,6 +258,17 @@ def main() -> None:
         write_big_batch(project / "data" / "big.parquet")
         point_inference_at(project, "data/big.parquet", "predictions/big.parquet")
         big, big_peak = measure(project, ["run.py", "--only-inference", "--no-cache"])
+        durations = json.loads(
+            run_in_project(project, [str(SCRIPTS / "step_durations.py")], capture=True)
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        labels_path = write_big_labels(project)
+        labels, _ = measure(project, ["run.py", "--labels", str(labels_path)])
+        plain_labels, _ = measure(
+            project,
+            [str(SCRIPTS / "plain_labels.py"), str(big_predictions(project)), str(labels_path)],
+        )
         run_in_project(project, [str(SCRIPTS / "export_models.py"), "models.pkl"], capture=True)
         direct, direct_peak = measure(
             project,
@@ -260,6 +294,17 @@ def main() -> None:
         f"    d - f = {(big - small) / direct:.2f} e (target 1.5), "
         f"d's peak = {big_peak / direct_peak:.2f}x e's (target 1.3)"
     )
+
+    recorder = durations["steps"]["batch_recorder"]
+    print(
+        f"(h) batch_recorder, {BIG_BATCH_ROWS:,} rows: {recorder:6.1f} s  = "
+        f"{recorder / (durations['run'] - recorder):.0%} of the rest of the run (target 15%)"
+    )
+    print(
+        f"(i) run.py --labels, {BIG_BATCH_ROWS:,}:     {labels:6.1f} s  i/j = "
+        f"{labels / plain_labels:.2f} (target 2)"
+    )
+    print(f"(j) plain join and metrics:         {plain_labels:6.1f} s")
 
     print(f"(g) python -m serving serve:        {deploy:6.1f} s  (deploy of the staged version)")
     print(f"    {'path':<22}{'p50 1':>8}{'p95 1':>8}{'p50 100':>9}{'p95 100':>9}  rows/s 10k")
