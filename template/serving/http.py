@@ -4,6 +4,9 @@
 rows); `POST /predict` calls the same prediction function directly and records no run.
 Both take `{"parameters": {"rows": [{column: value, ...}, ...]}}` and answer
 `{"outputs": {"predictions", "probabilities", "model_version", "warnings"}}`.
+`GET /identity` states which deployment, model version and serving fingerprint this
+service is (serving/identity.py), so that a client can tell it from whatever else
+answers at its URL.
 
 Statuses: 401 without the right key (checked before the body is read), 413 for a body
 over the limit, 400 for a body that is not JSON, 422 for a request the contract refuses
@@ -25,12 +28,13 @@ from fastapi.responses import JSONResponse
 
 from ml.contract import ContractViolation, enforce_contract
 from ml.prediction import ServedModel, predict, records_to_frame
+from serving.identity import IDENTITY_PATH, ServiceIdentity
 
 logger = logging.getLogger(__name__)
 
 INVOKE_PATH = "/invoke"
 PREDICT_PATH = "/predict"
-GUARDED_PATHS = (INVOKE_PATH, PREDICT_PATH)
+GUARDED_PATHS = (INVOKE_PATH, PREDICT_PATH, IDENTITY_PATH)
 REQUEST_SHAPE = '{"parameters": {"rows": [{"column": value, ...}, ...]}}'
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -59,7 +63,7 @@ async def send_error(send: Send, status: int, detail: str, headers: dict[str, st
 
 
 class RequestGuard:
-    """ASGI middleware in front of the prediction paths: the key, then the body's size.
+    """ASGI middleware in front of the guarded paths: the key, then the body's size.
 
     The key is checked before a byte of the body is read, so a caller without it learns
     nothing about the request format. The body is read here, up to the limit, and passed
@@ -220,6 +224,12 @@ def install(app_runner: Any, max_request_bytes: int) -> None:
             }
         },
     }
+
+    identity = ServiceIdentity.of(app_runner.deployment).as_json()
+
+    @app.get(IDENTITY_PATH, summary="Which deployment, model version and code this service is")
+    async def state_identity() -> JSONResponse:
+        return JSONResponse(identity)
 
     @app.post(
         INVOKE_PATH,
