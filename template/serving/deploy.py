@@ -225,7 +225,7 @@ def serve(config: ServingConfig, on_starting: Callable[[], object] | None = None
         if found.ours:
             return ServingState(staged.number, current.url, found, "unchanged")
         action = (
-            f"redeployed: {found.what} answered at {current.url}"
+            f"redeployed: its URL was held by {found.what}"
             if found.answers
             else "restarted: it did not answer"
         )
