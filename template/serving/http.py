@@ -10,8 +10,8 @@ answers at its URL.
 
 Statuses: 401 without the right key (checked before the body is read), 413 for a body
 over the limit, 400 for a body that is not JSON, 422 for a request the contract refuses
-(a missing column, a changed type, no rows, another parameter), 500 for anything else,
-with a one-line `detail` and never a stack trace.
+(a missing column, a changed type, a key named twice, no rows, another parameter), 500
+for anything else, with a one-line `detail` and never a stack trace.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from ml.contract import ContractViolation, enforce_contract
+from ml.contract import ContractViolation, enforce_contract, repeated_names
 from ml.prediction import ServedModel, predict, records_to_frame
 from serving.identity import IDENTITY_PATH, ServiceIdentity
 
@@ -127,10 +127,28 @@ def refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not a JSON value")
 
 
+class RepeatedKey(ValueError):
+    """A JSON object that names a key twice (json.loads would keep the last silently)."""
+
+
+def refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Return a JSON object's pairs as a dict, or raise RepeatedKey naming a repeated key."""
+    repeated = repeated_names(key for key, _ in pairs)
+    if repeated:
+        raise RepeatedKey(", ".join(repeated))
+    return dict(pairs)
+
+
 def parse_rows(body: bytes) -> list[dict[str, Any]]:
     """Return the rows of a request body, or raise a RequestError that says what is wrong."""
     try:
-        payload = json.loads(body, parse_constant=refuse_constant)
+        payload = json.loads(
+            body, parse_constant=refuse_constant, object_pairs_hook=refuse_repeated_keys
+        )
+    except RepeatedKey as error:
+        raise RequestError(
+            422, f"An object in the body names a key more than once ({error}): send it once."
+        ) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise RequestError(
             400, f"The body is not valid JSON ({error}): send {REQUEST_SHAPE}; null marks a gap."
