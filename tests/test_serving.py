@@ -284,6 +284,10 @@ def test_auth_key_from_a_zenml_secret(served: Served) -> None:
     right = {"Authorization": f"Bearer {AUTH_KEY}"}
     assert served.post("/invoke", rows, headers=right).status_code == 200
     assert served.post("/predict", rows, headers=right).status_code == 200
+    for path in ("/identity", "/info", "/metrics", "/docs", "/redoc", "/openapi.json"):
+        assert httpx.get(f"{served.url}{path}", timeout=30).status_code == 401, path
+        assert httpx.get(f"{served.url}{path}", headers=right, timeout=30).status_code == 200
+    assert httpx.get(f"{served.url}/health", timeout=30).status_code == 200
     served.headers = right
     tracked = subprocess.run(
         ["grep", "-rlF", AUTH_KEY, ".", "--exclude-dir=.zenml-home"],

@@ -34,7 +34,20 @@ logger = logging.getLogger(__name__)
 
 INVOKE_PATH = "/invoke"
 PREDICT_PATH = "/predict"
-GUARDED_PATHS = (INVOKE_PATH, PREDICT_PATH, IDENTITY_PATH)
+# Paths whose body is read, up to max_request_bytes, before the request is passed on.
+BODY_PATHS = (INVOKE_PATH, PREDICT_PATH)
+# Paths behind the key, when the deployment has one: everything but /health, which the
+# deployer and container platforms poll without it, and which says nothing but "up".
+KEYED_PATHS = (
+    *BODY_PATHS,
+    IDENTITY_PATH,
+    "/info",
+    "/metrics",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/openapi.json",
+)
 REQUEST_SHAPE = '{"parameters": {"rows": [{"column": value, ...}, ...]}}'
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -63,11 +76,12 @@ async def send_error(send: Send, status: int, detail: str, headers: dict[str, st
 
 
 class RequestGuard:
-    """ASGI middleware in front of the guarded paths: the key, then the body's size.
+    """ASGI middleware in front of the keyed paths: the key, then the body's size.
 
     The key is checked before a byte of the body is read, so a caller without it learns
-    nothing about the request format. The body is read here, up to the limit, and passed
-    on whole.
+    nothing about the request format, nor the model (`/info`, the OpenAPI docs) or the
+    traffic (`/metrics`). The body of a prediction path is read here, up to the limit,
+    and passed on whole.
     """
 
     def __init__(self, app: Any, auth_key: str | None, max_request_bytes: int) -> None:
@@ -77,12 +91,16 @@ class RequestGuard:
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         """Pass a request on, or answer 401 or 413 without passing it."""
-        if scope["type"] != "http" or scope["path"].rstrip("/") not in GUARDED_PATHS:
+        path = scope["path"].rstrip("/") if scope["type"] == "http" else None
+        if path not in KEYED_PATHS:
             await self.app(scope, receive, send)
             return
         if self.auth_key and not self.authorized(scope):
             detail = "A missing or wrong key: send the header `Authorization: Bearer <key>`."
             await send_error(send, 401, detail, {"www-authenticate": "Bearer"})
+            return
+        if path not in BODY_PATHS:
+            await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length", b"0")

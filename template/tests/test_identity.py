@@ -146,6 +146,26 @@ def test_the_service_states_its_identity_behind_its_key() -> None:
         assert ServiceIdentity(**client.get("/identity").json()) == OURS
 
 
+def test_everything_but_health_is_behind_the_key() -> None:
+    app = service_app(KEY)
+    # ZenML's own endpoints, as its app runner adds them; /health stays open for probes.
+    for path in ("/health", "/info", "/metrics"):
+        app.get(path)(lambda: {"ok": True})
+    keyed = ["/identity", "/info", "/metrics", "/docs", "/redoc", "/openapi.json", "/info/"]
+    with TestClient(app) as client:
+        for path in keyed:
+            refused = client.get(path)
+            assert refused.status_code == 401, path
+            assert refused.json()["detail"].startswith("A missing or wrong key")
+            assert client.get(path, headers={"Authorization": f"Bearer {KEY}"}).status_code in (
+                200,
+                307,  # "/info/" redirects to "/info"
+            ), path
+        assert client.get("/health").status_code == 200
+    with TestClient(service_app(None)) as client:
+        assert client.get("/openapi.json").status_code == 200  # no key: nothing to ask for
+
+
 def test_a_local_deploy_that_finds_another_service_deploys_again() -> None:
     foreign = IdentityCheck(URL, True, False, "another service, serving version 1")
     ours = IdentityCheck("http://127.0.0.1:8001", True, True, "this deployment's service")
