@@ -125,19 +125,23 @@ def check_identity(
 ) -> IdentityCheck:
     """Ask the service at `url` who it is and compare it with `expected`.
 
-    The deployment's key is sent as its clients send it, since the route is behind it.
     ZenML's recorded status can still say running after the process died, and another
-    program may have taken its port since.
+    program may have taken its port since. The route is behind the deployment's key, if
+    it has one; the key is sent only to a server that asks for a bearer token, so that
+    a program that took the port is not handed it.
     """
     import httpx
 
     if not url:
         return IdentityCheck("", False, False, "no URL is recorded")
-    headers = {"Authorization": f"Bearer {auth_key}"} if auth_key else {}
     try:
-        response = httpx.get(
-            f"{url}{IDENTITY_PATH}", headers=headers, timeout=IDENTITY_TIMEOUT_SECONDS
-        )
+        response = httpx.get(f"{url}{IDENTITY_PATH}", timeout=IDENTITY_TIMEOUT_SECONDS)
+        if auth_key and response.status_code == 401 and "www-authenticate" in response.headers:
+            response = httpx.get(
+                f"{url}{IDENTITY_PATH}",
+                headers={"Authorization": f"Bearer {auth_key}"},
+                timeout=IDENTITY_TIMEOUT_SECONDS,
+            )
     except httpx.HTTPError:
         return IdentityCheck(url, False, False, "nothing answers")
     try:

@@ -3,8 +3,10 @@
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any
 
@@ -115,6 +117,48 @@ def test_a_plain_http_server_on_the_url_is_not_ours(foreign_server: str) -> None
     assert "\n" not in line and "serves version" not in line
     assert line.startswith(f"'churn' is recorded at {foreign_server} (status), but a server (")
     assert line.endswith("not this deployment: `make serve` deploys it again on a free port.")
+
+
+def serve_in_thread(status: int, headers: dict[str, str], seen: list[str | None]) -> Any:
+    """Start a loopback server that answers `status` and records each Authorization."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.headers.get("Authorization"))
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "sent"),
+    [
+        (404, {}, [None]),  # a program that took the port is never handed the key
+        (200, {}, [None]),
+        (401, {"WWW-Authenticate": "Bearer"}, [None, f"Bearer {KEY}"]),
+    ],
+)
+def test_the_key_goes_only_to_a_server_that_asks_for_it(
+    status: int, headers: dict[str, str], sent: list[str | None]
+) -> None:
+    seen: list[str | None] = []
+    server = serve_in_thread(status, headers, seen)
+    try:
+        found = check_identity(f"http://127.0.0.1:{server.server_port}", OURS, KEY)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == sent
+    assert (found.answers, found.ours) == (True, False)
 
 
 def test_nothing_listening_is_not_answering() -> None:
