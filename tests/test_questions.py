@@ -269,6 +269,45 @@ SECRET = "s3cr3t-Pa55"
             },
             "container_registry_uri must not hold credentials .* `docker login`",
         ),
+        (
+            {
+                "orchestrator": "kubernetes",
+                "artifact_store": "s3",
+                "artifact_store_path": f"s3://AKIAEXAMPLE:{SECRET}@bucket/zenml",
+                "container_registry_uri": "registry.example.com/team",
+                "mlflow_tracking_uri": "https://mlflow.example.com",
+                "zenml_server_url": "https://zenml.example.com",
+            },
+            "artifact_store_path must not hold credentials .* ZenML service connector",
+        ),
+        (
+            {
+                "alerter": "slack",
+                "slack_channel_id": "C01",
+                "slack_api_url": f"https://slack.example.com/api/?token={SECRET}",
+            },
+            "slack_api_url must not hold credentials .* query string.* ZenML secret named by "
+            "slack_token_secret",
+        ),
+        (
+            {
+                "experiment_tracker": "mlflow_remote",
+                "mlflow_tracking_uri": f"https://mlflow.example.com/?x=1&Api_Key={SECRET}",
+            },
+            "mlflow_tracking_uri must not hold credentials .* query string.* ZenML secret "
+            "named by mlflow_credentials_secret",
+        ),
+        (
+            {
+                "orchestrator": "kubernetes",
+                "artifact_store": "s3",
+                "artifact_store_path": "s3://bucket/zenml",
+                "container_registry_uri": f"registry.example.com/team?token={SECRET}",
+                "mlflow_tracking_uri": "https://mlflow.example.com",
+                "zenml_server_url": "https://zenml.example.com",
+            },
+            "container_registry_uri must not hold credentials .* query string.* `docker login`",
+        ),
     ],
 )
 def test_credentials_in_urls_are_refused_without_repeating_them(

@@ -30,6 +30,7 @@ from generated_project import (
     service_url,
     setup_stack,
     stop_services,
+    wait_until_healthy,
 )
 
 SECRET_MARK = 987.654321  # a value no model, log or store holds unless a request leaked it
@@ -283,6 +284,10 @@ def test_auth_key_from_a_zenml_secret(served: Served) -> None:
     right = {"Authorization": f"Bearer {AUTH_KEY}"}
     assert served.post("/invoke", rows, headers=right).status_code == 200
     assert served.post("/predict", rows, headers=right).status_code == 200
+    for path in ("/identity", "/info", "/metrics", "/docs", "/redoc", "/openapi.json"):
+        assert httpx.get(f"{served.url}{path}", timeout=30).status_code == 401, path
+        assert httpx.get(f"{served.url}{path}", headers=right, timeout=30).status_code == 200
+    assert httpx.get(f"{served.url}/health", timeout=30).status_code == 200
     served.headers = right
     tracked = subprocess.run(
         ["grep", "-rlF", AUTH_KEY, ".", "--exclude-dir=.zenml-home"],
@@ -318,6 +323,39 @@ def test_batch_inference_runs_while_the_service_starts_and_a_failed_start_is_rep
     assert "serves version" not in printed
     assert "redeployed: its code or settings changed" in served.serving("serve")
     served.refresh_url()
+
+
+def test_another_server_on_the_recorded_port_is_not_taken_for_the_service(
+    served: Served, tmp_path: Path
+) -> None:
+    service = psutil.Process(served.service_pid())
+    service.kill()
+    service.wait(timeout=30)
+    port = int(served.url.rsplit(":", 1)[1])
+    # Any program may take a dead service's port; this one answers /health with 200 too.
+    (tmp_path / "health").write_text("ok")
+    foreign = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_until_healthy(f"{served.url}/health", foreign, seconds=30)
+        status = plain_text(served.serving("status"))
+        assert "serves version" not in status, status
+        assert f"is recorded at {served.url} (status), but a server (SimpleHTTP/" in status
+        assert "answers /identity with HTTP 404, no identity answers there" in status
+        output = plain_text(served.serving("serve"))
+        assert "redeployed: its URL was held by a server (SimpleHTTP/" in output, output
+        served.refresh_url()
+        assert served.url != f"http://127.0.0.1:{port}"  # deployed again, on a free port
+        response = served.post("/predict", probe(served.project)["rows"][:1])
+        assert response.status_code == 200, response.text
+        assert "answers /identity as itself" in served.serving("status")
+    finally:
+        foreign.terminate()
+        foreign.wait(timeout=30)
 
 
 def test_a_dead_service_is_brought_back_and_stop_frees_the_port(served: Served) -> None:

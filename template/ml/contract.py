@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -69,6 +69,17 @@ class ContractViolation(ValueError):
     """New rows that the model cannot predict: empty, a missing column or a changed type."""
 
 
+def repeated_names(names: Iterable[Any]) -> list[str]:
+    """Return the column names that occur more than once, in order of first repeat."""
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for name in map(str, names):
+        if name in seen and name not in repeated:
+            repeated.append(name)
+        seen.add(name)
+    return repeated
+
+
 def enforce_contract(
     frame: pd.DataFrame, contract: dict[str, Any]
 ) -> tuple[pd.DataFrame, list[str]]:
@@ -77,12 +88,19 @@ def enforce_contract(
     Rows that already are in that order come back as the same frame, not a copy: the
     caller does not modify what it gets.
 
-    Raises a ContractViolation naming the problem when the rows are empty, lack a
-    trained column, or hold a column whose kind changed. Extra columns are dropped,
-    and a warning names them; the target column is dropped without one.
+    Raises a ContractViolation naming the problem when the rows are empty, name a
+    column twice, lack a trained column, or hold a column whose kind changed. Extra
+    columns are dropped, and a warning names them; the target column is dropped
+    without one.
     """
     if frame.empty:
         raise ContractViolation("The new data holds no rows: there is nothing to predict.")
+    repeated = repeated_names(frame.columns)
+    if repeated:
+        raise ContractViolation(
+            f"The new data names a column more than once ({', '.join(repeated)}): "
+            "keep one column of each name."
+        )
     expected = contract["columns"]
     # Columns the model leaves out (identifiers, free text) may be absent.
     unused = [name for name, spec in expected.items() if spec.get("role") in LEFT_OUT]

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ml.contract import repeated_names
+
 if TYPE_CHECKING:
     from ml.settings import DataSettings
 
@@ -108,7 +110,7 @@ def read_table(path: str | Path, setting: str) -> pd.DataFrame:
     """Read a CSV or Parquet file; `setting` names the config key that points at it.
 
     Raises an error that names the file and what to fix when it is missing, has an
-    unsupported extension, cannot be parsed or holds no rows.
+    unsupported extension, cannot be parsed, names a column twice or holds no rows.
     """
     resolved = resolve_path(path)
     reader = READERS.get(resolved.suffix.lower())
@@ -124,12 +126,32 @@ def read_table(path: str | Path, setting: str) -> pd.DataFrame:
         )
     options = {"sep": csv_delimiter(resolved)} if reader is pd.read_csv else {}
     try:
-        frame = reader(resolved, **options)
+        repeated = repeated_names(written_header(resolved, options))
+        frame = None if repeated else reader(resolved, **options)
     except Exception as error:
         raise ValueError(f"Cannot read {resolved} ({setting}): {error}") from error
+    if frame is None:
+        raise ValueError(
+            f"{resolved} ({setting}) names a column more than once "
+            f"({', '.join(repeated)}): keep one column of each name."
+        )
     if frame.empty:
         raise ValueError(f"The data file {resolved} ({setting}) holds no rows.")
     return frame
+
+
+def written_header(path: Path, csv_options: dict[str, str]) -> list[str]:
+    """Return a file's column names as written, repeats included.
+
+    pandas renames a repeated CSV name ('num1' becomes 'num1.1') and cannot read a
+    Parquet file that repeats one, so the names are read on their own.
+    """
+    if path.suffix.lower() == ".csv":
+        first = pd.read_csv(path, header=None, nrows=1, dtype=str, **csv_options)
+        return [str(name) for name in first.iloc[0]]
+    import pyarrow.parquet as pq
+
+    return list(pq.read_schema(path).names)
 
 
 def csv_delimiter(path: Path) -> str:

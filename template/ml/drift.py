@@ -173,18 +173,22 @@ def _missing_share(frame: pd.DataFrame) -> float:
 def failed_drift_gates(
     summary: DriftSummary, max_drifted_share: float, max_missing_share_increase: float
 ) -> list[str]:
-    """Return a message for each data-quality gate that the summary fails."""
+    """Return a message for each data-quality gate that the summary fails.
+
+    The drift gate is strict: a batch whose drifted share reaches `max_drifted_share`
+    fails it, and one with no drifted column never does (so 0 means "no drift at all").
+    """
     failures = []
     if summary.emptied_columns:
         failures.append(
             f"the new rows leave {', '.join(map(repr, summary.emptied_columns))} empty, "
             "which training had values in"
         )
-    if summary.drifted_share > max_drifted_share:
+    if summary.drifted_columns and summary.drifted_share >= max_drifted_share:
         failures.append(
             f"{summary.drifted_share:.0%} of the columns drifted "
-            f"({', '.join(summary.drifted_columns)}); the gate allows "
-            f"{max_drifted_share:.0%}"
+            f"({', '.join(summary.drifted_columns)}); the gate fails at "
+            f"{max_drifted_share:.0%} or more"
         )
     increase = summary.missing_share_current - summary.missing_share_reference
     if increase > max_missing_share_increase:

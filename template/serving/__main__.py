@@ -24,14 +24,14 @@ def main() -> None:
 
 @main.command("serve")
 def serve_command() -> None:
-    """Deploy the staged version, or bring back a service that stopped answering."""
+    """Deploy the staged version, or bring back a service that stopped answering as itself."""
     config = load_config()
     click.echo(serve(config).describe(config))
 
 
 @main.command("status")
 def status_command() -> None:
-    """Say which version is served, where, and whether it answers /health."""
+    """Say which version is served, where, and whether it answers there as itself."""
     config = load_config()
     click.echo(status(config).describe(config))
 

@@ -12,11 +12,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from serving.identity import (
+    IDENTITY_PATH,
+    IdentityCheck,
+    ServiceIdentity,
+    check_identity,
+    served_fingerprint,
+    served_version,
+)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = PROJECT_ROOT / "configs"
 # The code a deployment runs: a change to any of it is deployed again.
 SERVED_PACKAGES = ("ml", "materializers", "pipelines", "serving", "stack", "steps")
-HEALTH_TIMEOUT_SECONDS = 3
+# The only deployer whose service runs on this machine, outside a container.
+LOCAL_DEPLOYER = "local"
+# A local deploy that finds its port taken by another service tries again on a free one.
+LOCAL_DEPLOY_ATTEMPTS = 3
 
 logger = logging.getLogger(__name__)
 
@@ -51,38 +63,43 @@ class ServingConfig:
 
 @dataclass(frozen=True)
 class ServingState:
-    """Which model version the deployment serves, where, and whether it answers."""
+    """Which model version the deployment serves, where, and what answers there."""
 
     model_version: int | None
     url: str | None
-    healthy: bool
+    answer: IdentityCheck | None
     action: str
+
+    @property
+    def healthy(self) -> bool:
+        """Return whether the service at the URL answered as this deployment's."""
+        return self.answer is not None and self.answer.ours
 
     def describe(self, config: ServingConfig) -> str:
         """Return one line for people: what happened and where the service answers."""
         if self.url is None:
             return f"'{config.deployment_name}': {self.action}."
-        answer = "answers" if self.healthy else "does not answer"
-        return (
+        if self.answer is not None and self.answer.answers and not self.answer.ours:
+            return (
+                f"'{config.deployment_name}' is recorded at {self.url} ({self.action}), but "
+                f"{self.answer.what} answers there, not this deployment: `make serve` "
+                "deploys it again on a free port."
+            )
+        served = (
             f"'{config.deployment_name}' serves version {self.model_version} of "
-            f"'{config.model_name}' at {self.url} ({self.action}; it {answer} /health). "
+            f"'{config.model_name}' at {self.url} ({self.action}; "
+        )
+        if not self.healthy:
+            return f"{served}it does not answer: `make serve` starts it again)."
+        return (
+            f"{served}it answers {IDENTITY_PATH} as itself). "
             f"POST {self.url}/invoke or {self.url}/predict; docs at {self.url}/docs."
         )
 
 
-def is_healthy(url: str | None) -> bool:
-    """Return whether the service at `url` answers its health check.
-
-    ZenML's recorded status can still say running after the process died.
-    """
-    if not url:
-        return False
-    import httpx
-
-    try:
-        return httpx.get(f"{url}/health", timeout=HEALTH_TIMEOUT_SECONDS).status_code == 200
-    except httpx.HTTPError:
-        return False
+def check_deployment(deployment: Any) -> IdentityCheck:
+    """Return what answers at a deployment's URL, and whether it is that deployment."""
+    return check_identity(deployment.url, ServiceIdentity.of(deployment), deployment.auth_key)
 
 
 def find_deployment(name: str) -> Any | None:
@@ -93,24 +110,6 @@ def find_deployment(name: str) -> Any | None:
         return Client().get_deployment(name)
     except KeyError:
         return None
-
-
-def served_version(deployment: Any) -> int | None:
-    """Return the model version a deployment's snapshot loads at start, if any."""
-    snapshot = deployment.snapshot
-    if snapshot is None:
-        return None
-    kwargs = snapshot.pipeline_configuration.init_hook_kwargs or {}
-    version = kwargs.get("model_version")
-    return int(version) if version is not None else None
-
-
-def served_fingerprint(deployment: Any) -> str | None:
-    """Return the fingerprint a deployment was made with, if it has one."""
-    snapshot = deployment.snapshot
-    if snapshot is None:
-        return None
-    return snapshot.pipeline_configuration.extra.get("serving_fingerprint")
 
 
 def fingerprint(config: ServingConfig, deployer: Any) -> str:
@@ -145,7 +144,18 @@ def auth_key_changed(deployment: Any, deployer_config: Any) -> bool:
     return (deployment.auth_key or None) != configured
 
 
-def deployment_settings(config: ServingConfig) -> Any:
+def listening_host(deployer_flavor: str) -> str:
+    """Return the interface the service listens on under a deployer of this flavor.
+
+    The local deployer runs the service as a process on this machine: loopback only.
+    Every other deployer runs it in a container (Docker, Kubernetes, App Runner, Cloud
+    Run), which is reached only through the container's own interface, from outside;
+    there the auth key guards it.
+    """
+    return "127.0.0.1" if deployer_flavor == LOCAL_DEPLOYER else "0.0.0.0"
+
+
+def deployment_settings(config: ServingConfig, deployer_flavor: str) -> Any:
     """Return ZenML's deployment settings: our endpoints, our service, no /submit."""
     from zenml.config import (
         AppExtensionSpec,
@@ -168,7 +178,7 @@ def deployment_settings(config: ServingConfig) -> Any:
                 extension_kwargs={"max_request_bytes": config.max_request_bytes},
             )
         ],
-        uvicorn_host="127.0.0.1",
+        uvicorn_host=listening_host(deployer_flavor),
     )
 
 
@@ -176,11 +186,13 @@ def serve(config: ServingConfig, on_starting: Callable[[], object] | None = None
     """Make the deployment serve the staged version; keep it untouched when it already does.
 
     A deployment of the staged version, made from the same code and settings, that
-    answers /health is left alone (ZenML restarts a service on every provision); one
-    that does not answer is started again; any other version, code, settings or auth
-    key is deployed again. Raises an error naming the fix when no version holds
-    the stage. `on_starting` is called once the service is provisioned, while ZenML
-    waits for it to answer.
+    answers `/identity` as itself is left alone (ZenML restarts a service on every
+    provision); one that does not answer is started again, and one whose URL another
+    service or program answers is deployed again, on a free port for the local
+    deployer. Any other version, code, settings or auth key is deployed again. Raises
+    an error naming the fix when no version holds the stage, or when what answers at
+    the new service's URL is not this deployment. `on_starting` is called once the
+    service is provisioned, while ZenML waits for it to answer.
     """
     from zenml.client import Client
     from zenml.enums import StackComponentType
@@ -188,7 +200,7 @@ def serve(config: ServingConfig, on_starting: Callable[[], object] | None = None
     client = Client()
     if client.active_stack.deployer is None:
         return ServingState(
-            None, None, False, "not deployed: the stack has no deployer (batch inference only)"
+            None, None, None, "not deployed: the stack has no deployer (batch inference only)"
         )
     try:
         staged = client.get_model_version(config.model_name, config.stage)
@@ -208,22 +220,76 @@ def serve(config: ServingConfig, on_starting: Callable[[], object] | None = None
         current, client.active_stack.deployer.config
     ):
         action = "redeployed: its code or settings changed"
-    elif is_healthy(current.url):
-        return ServingState(staged.number, current.url, True, "unchanged")
     else:
-        action = "restarted: it did not answer /health"
+        found = check_deployment(current)
+        if found.ours:
+            return ServingState(staged.number, current.url, found, "unchanged")
+        action = (
+            f"redeployed: its URL was held by {found.what}"
+            if found.answers
+            else "restarted: it did not answer"
+        )
     from pipelines.online_inference import online_inference
     from serving.state import load_served_model
     from upstream import short_deployment_polls
 
-    with short_deployment_polls(client.active_stack.deployer.flavor, on_wait=on_starting):
-        deployment = online_inference.with_options(
-            on_init=load_served_model,
-            on_init_kwargs={"model_name": config.model_name, "model_version": staged.number},
-            settings={"deployment": deployment_settings(config)},
-            extra={"serving_fingerprint": wanted},
-        ).deploy(deployment_name=config.deployment_name, timeout=config.deploy_timeout)
-    return ServingState(staged.number, deployment.url, is_healthy(deployment.url), action)
+    flavor = client.active_stack.deployer.flavor
+    pipeline = online_inference.with_options(
+        on_init=load_served_model,
+        on_init_kwargs={"model_name": config.model_name, "model_version": staged.number},
+        settings={"deployment": deployment_settings(config, flavor)},
+        extra={"serving_fingerprint": wanted},
+    )
+
+    def deploy() -> IdentityCheck:
+        with short_deployment_polls(flavor, on_wait=on_starting):
+            deployment = pipeline.deploy(
+                deployment_name=config.deployment_name, timeout=config.deploy_timeout
+            )
+        return check_deployment(deployment)
+
+    attempts = LOCAL_DEPLOY_ATTEMPTS if flavor == LOCAL_DEPLOYER else 1
+    found = deploy_until_it_answers_as_itself(deploy, config.deployment_name, attempts)
+    return ServingState(staged.number, found.url, found, action)
+
+
+def deploy_until_it_answers_as_itself(
+    deploy: Callable[[], IdentityCheck], deployment_name: str, attempts: int
+) -> IdentityCheck:
+    """Deploy until the service at the deployment's URL states its identity; return it.
+
+    ZenML takes a deployment as running once anything answers `/health` at its URL. Two
+    local projects that deploy at the same moment can both pick the same free port:
+    one binds it, the other's process fails to, and ZenML then takes the first one's
+    answer for the second one's (or the second one's process is found dead). Deployed
+    again, the local deployer finds that port busy and takes another. Raises an error
+    naming what answers, and the fix, once `attempts` deploys did not answer as this
+    deployment.
+    """
+    from zenml.deployers.exceptions import DeployerError
+
+    for attempt in range(1, attempts + 1):
+        try:
+            found = deploy()
+        except DeployerError:
+            recorded = find_deployment(deployment_name)
+            found = check_deployment(recorded) if recorded is not None else None
+            if attempt == attempts or found is None or not found.answers:
+                raise  # the service itself failed, not a port taken under it
+        if found.ours:
+            return found
+        if attempt < attempts:
+            logger.warning(
+                "%s answers at %s, not the deployment '%s': deploying it again on a free port.",
+                found.what,
+                found.url,
+                deployment_name,
+            )
+    raise RuntimeError(
+        f"{found.what} answers at {found.url}, not the deployment '{deployment_name}': "
+        "stop what holds that URL, or give the deployer another port in "
+        "configs/stack.yaml, then run `make serve`."
+    )
 
 
 def start_serving(config: ServingConfig) -> Future[ServingState]:
@@ -256,8 +322,8 @@ def status(config: ServingConfig) -> ServingState:
     """Return what the deployment serves and whether it answers, changing nothing."""
     current = find_deployment(config.deployment_name)
     if current is None:
-        return ServingState(None, None, False, "not deployed")
-    return ServingState(served_version(current), current.url, is_healthy(current.url), "status")
+        return ServingState(None, None, None, "not deployed")
+    return ServingState(served_version(current), current.url, check_deployment(current), "status")
 
 
 def stop(config: ServingConfig) -> str:

@@ -4,11 +4,14 @@
 rows); `POST /predict` calls the same prediction function directly and records no run.
 Both take `{"parameters": {"rows": [{column: value, ...}, ...]}}` and answer
 `{"outputs": {"predictions", "probabilities", "model_version", "warnings"}}`.
+`GET /identity` states which deployment, model version and serving fingerprint this
+service is (serving/identity.py), so that a client can tell it from whatever else
+answers at its URL.
 
 Statuses: 401 without the right key (checked before the body is read), 413 for a body
 over the limit, 400 for a body that is not JSON, 422 for a request the contract refuses
-(a missing column, a changed type, no rows, another parameter), 500 for anything else,
-with a one-line `detail` and never a stack trace.
+(a missing column, a changed type, a key named twice, no rows, another parameter), 500
+for anything else, with a one-line `detail` and never a stack trace.
 """
 
 from __future__ import annotations
@@ -23,14 +26,28 @@ from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from ml.contract import ContractViolation, enforce_contract
+from ml.contract import ContractViolation, enforce_contract, repeated_names
 from ml.prediction import ServedModel, predict, records_to_frame
+from serving.identity import IDENTITY_PATH, ServiceIdentity
 
 logger = logging.getLogger(__name__)
 
 INVOKE_PATH = "/invoke"
 PREDICT_PATH = "/predict"
-GUARDED_PATHS = (INVOKE_PATH, PREDICT_PATH)
+# Paths whose body is read, up to max_request_bytes, before the request is passed on.
+BODY_PATHS = (INVOKE_PATH, PREDICT_PATH)
+# Paths behind the key, when the deployment has one: everything but /health, which the
+# deployer and container platforms poll without it, and which says nothing but "up".
+KEYED_PATHS = (
+    *BODY_PATHS,
+    IDENTITY_PATH,
+    "/info",
+    "/metrics",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/openapi.json",
+)
 REQUEST_SHAPE = '{"parameters": {"rows": [{"column": value, ...}, ...]}}'
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -59,11 +76,12 @@ async def send_error(send: Send, status: int, detail: str, headers: dict[str, st
 
 
 class RequestGuard:
-    """ASGI middleware in front of the prediction paths: the key, then the body's size.
+    """ASGI middleware in front of the keyed paths: the key, then the body's size.
 
     The key is checked before a byte of the body is read, so a caller without it learns
-    nothing about the request format. The body is read here, up to the limit, and passed
-    on whole.
+    nothing about the request format, nor the model (`/info`, the OpenAPI docs) or the
+    traffic (`/metrics`). The body of a prediction path is read here, up to the limit,
+    and passed on whole.
     """
 
     def __init__(self, app: Any, auth_key: str | None, max_request_bytes: int) -> None:
@@ -73,12 +91,16 @@ class RequestGuard:
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         """Pass a request on, or answer 401 or 413 without passing it."""
-        if scope["type"] != "http" or scope["path"].rstrip("/") not in GUARDED_PATHS:
+        path = scope["path"].rstrip("/") if scope["type"] == "http" else None
+        if path not in KEYED_PATHS:
             await self.app(scope, receive, send)
             return
         if self.auth_key and not self.authorized(scope):
             detail = "A missing or wrong key: send the header `Authorization: Bearer <key>`."
             await send_error(send, 401, detail, {"www-authenticate": "Bearer"})
+            return
+        if path not in BODY_PATHS:
+            await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length", b"0")
@@ -123,10 +145,28 @@ def refuse_constant(name: str) -> float:
     raise ValueError(f"{name} is not a JSON value")
 
 
+class RepeatedKey(ValueError):
+    """A JSON object that names a key twice (json.loads would keep the last silently)."""
+
+
+def refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Return a JSON object's pairs as a dict, or raise RepeatedKey naming a repeated key."""
+    repeated = repeated_names(key for key, _ in pairs)
+    if repeated:
+        raise RepeatedKey(", ".join(repeated))
+    return dict(pairs)
+
+
 def parse_rows(body: bytes) -> list[dict[str, Any]]:
     """Return the rows of a request body, or raise a RequestError that says what is wrong."""
     try:
-        payload = json.loads(body, parse_constant=refuse_constant)
+        payload = json.loads(
+            body, parse_constant=refuse_constant, object_pairs_hook=refuse_repeated_keys
+        )
+    except RepeatedKey as error:
+        raise RequestError(
+            422, f"An object in the body names a key more than once ({error}): send it once."
+        ) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise RequestError(
             400, f"The body is not valid JSON ({error}): send {REQUEST_SHAPE}; null marks a gap."
@@ -220,6 +260,12 @@ def install(app_runner: Any, max_request_bytes: int) -> None:
             }
         },
     }
+
+    identity = ServiceIdentity.of(app_runner.deployment).as_json()
+
+    @app.get(IDENTITY_PATH, summary="Which deployment, model version and code this service is")
+    async def state_identity() -> JSONResponse:
+        return JSONResponse(identity)
 
     @app.post(
         INVOKE_PATH,

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from ml.contract import ContractViolation, build_contract, enforce_contract, fingerprint
+from serving.http import RequestError, parse_rows
 
 
 @pytest.fixture
@@ -89,3 +90,26 @@ def test_a_column_of_only_gaps_is_left_to_imputation(
 def test_empty_rows_are_refused(mixed_frame: pd.DataFrame, contract: dict) -> None:
     with pytest.raises(ContractViolation, match="holds no rows"):
         enforce_contract(mixed_frame.iloc[:0], contract)
+
+
+def test_rows_that_name_a_column_twice_are_refused(
+    mixed_frame: pd.DataFrame, contract: dict
+) -> None:
+    rows = mixed_frame.drop(columns=["target"])
+    twice = pd.concat([rows, rows[["signal"]]], axis=1)
+    with pytest.raises(ContractViolation, match=r"names a column more than once \(signal\)"):
+        enforce_contract(twice, contract)
+
+
+def test_a_request_that_names_a_key_twice_gets_422() -> None:
+    body = b'{"parameters": {"rows": [{"num1": 1, "num2": 2, "num1": 3}]}}'
+    with pytest.raises(RequestError) as refused:
+        parse_rows(body)
+    assert refused.value.status == 422
+    assert refused.value.detail == (
+        "An object in the body names a key more than once (num1): send it once."
+    )
+    assert parse_rows(b'{"parameters": {"rows": [{"num1": 1}, {"num1": 2}]}}') == [
+        {"num1": 1},
+        {"num1": 2},
+    ]

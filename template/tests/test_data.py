@@ -6,6 +6,8 @@ import threading
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from ml import data
@@ -190,3 +192,20 @@ def test_a_target_that_cannot_train_a_classifier_is_named(target: list, message:
     frame = pd.DataFrame({"x": range(len(target)), "churned": target})
     with pytest.raises(ValueError, match=message):
         split_train_test(frame, "churned", 0.3, random_state=0, stratify=True)
+
+
+@pytest.mark.parametrize("name", ["rows.csv", "rows.parquet"])
+def test_a_file_that_names_a_column_twice_is_refused_in_one_line(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        path.write_text("num1,num2,num1,target\n1,2,3,0\n4,5,6,1\n")
+    else:  # pandas refuses to write repeated names; pyarrow writes them
+        columns = [pa.array([1, 4]), pa.array([2, 5]), pa.array([3, 6]), pa.array([0, 1])]
+        table = pa.Table.from_arrays(columns, names=["num1", "num2", "num1", "target"])
+        pq.write_table(table, path)
+    with pytest.raises(ValueError) as refused:
+        read_table(path, "dataset_path")
+    message = str(refused.value)
+    assert message == (
+        f"{path} (dataset_path) names a column more than once (num1): keep one column of each name."
+    )

@@ -11,8 +11,12 @@ import run
 from ml.settings import BatchInferenceConfig, MonitoringConfig, TrainingConfig, load_settings
 from serving import deploy
 from serving.deploy import ServingConfig, ServingState, start_serving
+from serving.identity import IdentityCheck
 
-STATE = ServingState(1, "http://127.0.0.1:8000", True, "deployed")
+URL = "http://127.0.0.1:8000"
+STATE = ServingState(
+    1, URL, IdentityCheck(URL, True, True, "this deployment's service"), "deployed"
+)
 
 
 def test_start_returns_once_the_service_is_starting_and_the_future_gives_the_state(

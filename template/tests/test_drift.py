@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from ml.drift import build_drift_report, failed_drift_gates
+from ml.drift import DriftSummary, build_drift_report, failed_drift_gates
 
 
 def test_report_finds_the_drifted_column_and_new_gaps(mixed_frame: pd.DataFrame) -> None:
@@ -81,3 +81,24 @@ def test_a_column_the_new_rows_leave_empty_fails_its_own_gate(mixed_frame: pd.Da
     assert failed_drift_gates(summary, 1.0, 1.0) == [
         "the new rows leave 'noise' empty, which training had values in"
     ]
+
+
+def summary_with(drifted: list[str], columns: int = 4) -> DriftSummary:
+    return DriftSummary(
+        rows_compared=100,
+        columns=columns,
+        drifted_share=len(drifted) / columns,
+        drifted_columns=drifted,
+        missing_share_reference=0.0,
+        missing_share_current=0.0,
+    )
+
+
+def test_the_drift_gate_is_strict_a_share_equal_to_it_fails() -> None:
+    assert failed_drift_gates(summary_with(["a"]), 0.5, 0.1) == []  # 25% passes
+    assert failed_drift_gates(summary_with(["a", "b"]), 0.5, 0.1) == [
+        "50% of the columns drifted (a, b); the gate fails at 50% or more"
+    ]
+    assert failed_drift_gates(summary_with(["a", "b", "c", "d"]), 1.0, 0.1) != []
+    assert failed_drift_gates(summary_with([]), 0.0, 0.1) == []  # no drift never fails it
+    assert failed_drift_gates(summary_with(["a"]), 0.0, 0.1) != []
