@@ -69,8 +69,8 @@ def should_fire(batches: list[dict], fired_on: set[str], trigger: dict) -> bool:
             batch["realized"] if labelled and batch["realized"] is not None else batch["estimated"]
         )
         low = value is not None and value < trigger["metric_threshold"]
-        drifted = batch["drifted_share"] is not None and (
-            batch["drifted_share"] > trigger["max_drifted_share"]
+        drifted = bool(batch["drifted_share"]) and (
+            batch["drifted_share"] >= trigger["max_drifted_share"]
         )
         return low or drifted
 

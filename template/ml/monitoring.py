@@ -208,12 +208,13 @@ def breaches(record: BatchRecord, settings: TriggerSettings) -> list[str]:
             )
     if (
         settings.max_drifted_share is not None
+        and record.drifted_columns
         and record.drifted_share is not None
-        and record.drifted_share > settings.max_drifted_share
+        and record.drifted_share >= settings.max_drifted_share
     ):
         found.append(
-            f"{record.drifted_share:.0%} of columns drifted, more than "
-            f"{settings.max_drifted_share:.0%}"
+            f"{record.drifted_share:.0%} of columns drifted "
+            f"({', '.join(record.drifted_columns)}), at least {settings.max_drifted_share:.0%}"
         )
     return found
 

@@ -206,7 +206,8 @@ class TriggerSettings(Settings):
     # The promotion metric of a batch, realized or else estimated: a batch breaches below
     # it (above it, for metrics where lower is better). null: no metric rule.
     metric_threshold: float | None
-    # A batch breaches when more than this share of its columns drifted. null: no drift rule.
+    # A batch breaches once this share of its columns drifted, as batch inference's drift
+    # gate fails (a batch with no drifted column never does). null: no drift rule.
     max_drifted_share: float | None = Field(ge=0, le=1)
     # The realized metric counts once at least this share of a batch is labelled.
     min_labelled_share: float = Field(gt=0, le=1)
