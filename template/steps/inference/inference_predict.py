@@ -16,7 +16,14 @@ from ml.prediction import ServedModel, predict
 logger = get_logger(__name__)
 
 
-@step(output_materializers=FastParquetMaterializer)
+# One materializer per output, in the signature's order: a single one for all outputs
+# configures them from a set, whose order changes the cache key between processes.
+@step(
+    output_materializers={
+        "predictions": FastParquetMaterializer,
+        "probabilities": FastParquetMaterializer,
+    }
+)
 def inference_predict(
     dataset_inf: pd.DataFrame,
     preprocess_pipeline: Pipeline,
