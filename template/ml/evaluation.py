@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -200,7 +201,7 @@ def bootstrap_interval(
 
     The same seed and rows draw the same resamples, so two versions' intervals on the
     same test rows are paired. A resample the metric cannot score (one class only, for
-    roc_auc) is left out. On more rows than `max_rows`, resamples of `max_rows` rows are
+    roc_auc) is left out, and `resamples` counts those scored. On more rows than `max_rows`, resamples of `max_rows` rows are
     drawn and their spread is scaled down to the whole test set's.
     """
     value = score_predictions(metric, predictions)
@@ -209,12 +210,17 @@ def bootstrap_interval(
     scale = np.sqrt(drawn / rows)
     generator = np.random.default_rng(seed)
     scores = []
-    for _ in range(resamples):
-        sample = predictions.subset(generator.integers(0, rows, size=drawn))
-        try:
-            scores.append(score_predictions(metric, sample))
-        except ValueError:
-            continue
+    with warnings.catch_warnings():
+        # A metric undefined on a resample warns and gives NaN, or raises: left out.
+        warnings.simplefilter("ignore")
+        for _ in range(resamples):
+            sample = predictions.subset(generator.integers(0, rows, size=drawn))
+            try:
+                score = score_predictions(metric, sample)
+            except ValueError:
+                continue
+            if np.isfinite(score):
+                scores.append(score)
     if scores:
         tail = (1 - INTERVAL_LEVEL) / 2 * 100
         low, high = np.percentile(scores, [tail, 100 - tail])
@@ -272,7 +278,7 @@ def raw_column_importance(
         pipeline,
         rows,
         target,
-        scoring=metric.scorer,
+        scoring=metric.scorer_for(pipeline),
         n_repeats=IMPORTANCE_REPEATS,
         random_state=seed,
     )
@@ -323,14 +329,16 @@ STYLE = (
 )
 
 
-def _figure(draw: Callable[[Any], None], caption: str) -> str:
+def _figure(
+    draw: Callable[[Any], None], caption: str, size: tuple[float, float] = FIGURE_SIZE
+) -> str:
     """Return a figure drawn by `draw(ax)` as an embedded PNG with its caption."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, ax = plt.subplots(figsize=FIGURE_SIZE, dpi=FIGURE_DPI, layout="constrained")
+    figure, ax = plt.subplots(figsize=size, dpi=FIGURE_DPI, layout="constrained")
     try:
         draw(ax)
         buffer = io.BytesIO()
@@ -514,12 +522,16 @@ def _classification_sections(predictions: Predictions, seed: int) -> list[str]:
 
         return draw
 
+    # Bins of equal rows, about 20 rows each: fewer rows per bin draw noise.
+    calibration_bins = int(min(10, max(3, sample.rows // 20)))
+
     def calibration(ax: Any) -> None:
         for index, position in enumerate(positions):
             CalibrationDisplay.from_predictions(
                 sample.target == labels[position],
                 probabilities[:, position],
-                n_bins=10,
+                n_bins=calibration_bins,
+                strategy="quantile",
                 name=f"class {names[position]}",
                 ref_line=index == 0,
                 ax=ax,
@@ -641,6 +653,7 @@ def promotion_report(
     title: str,
     decision: PromotionDecision,
     new: ScoreInterval,
+    new_version: str,
     staged: ScoreInterval | None,
     staged_version: str | None,
 ) -> str:
@@ -648,9 +661,9 @@ def promotion_report(
 
     Both intervals come from the same resamples of the same test rows.
     """
-    entries = [(f"new version ({new.metric})", new)]
+    entries = [(f"version {new_version} (new)", new)]
     if staged is not None:
-        entries.insert(0, (f"version {staged_version}, in the stage", staged))
+        entries.insert(0, (f"version {staged_version} (staged)", staged))
 
     def draw(ax: Any) -> None:
         for row, (_, interval) in enumerate(entries):
@@ -667,7 +680,7 @@ def promotion_report(
             )
         ax.set_yticks(range(len(entries)), [name for name, _ in entries])
         ax.set_ylim(-0.7, len(entries) - 0.3)
-        ax.set_xlabel(f"{new.metric} on the same test rows ({new.level:.0%} interval)")
+        ax.set_xlabel(f"{new.metric}, {new.level:.0%} interval")
 
     rows = [
         [html.escape(name), f"{interval.value:.4f}", f"{interval.low:.4f} to {interval.high:.4f}"]
@@ -687,9 +700,9 @@ def promotion_report(
             "comparison",
             "Both versions on the same test rows",
             _table(["version", new.metric, "interval"], rows),
-            _figure(draw, "Scores with their bootstrap intervals."),
+            _figure(draw, "Scores with their bootstrap intervals.", (6.0, 1.2 + 0.6 * len(entries))),
         ),
     ]
     if staged is None:
-        sections.append(_note("No version in the stage was scored on these rows."))
+        sections.append(_note("No staged version was scored on these rows: see the decision."))
     return _page(title, sections)

@@ -81,6 +81,7 @@ def promote_with_metric_compare(
         f"Promotion of {model.name}, version {model.version}, to {promotion.target_environment}",
         decision,
         evaluation.interval,
+        str(model.version),
         staged_interval,
         decision.current_version,
     )
