@@ -201,8 +201,9 @@ def bootstrap_interval(
 
     The same seed and rows draw the same resamples, so two versions' intervals on the
     same test rows are paired. A resample the metric cannot score (one class only, for
-    roc_auc) is left out, and `resamples` counts those scored. On more rows than `max_rows`, resamples of `max_rows` rows are
-    drawn and their spread is scaled down to the whole test set's.
+    roc_auc) is left out, and `resamples` counts those scored. On more rows than
+    `max_rows`, resamples of `max_rows` rows are drawn and their spread is scaled down
+    to the whole test set's.
     """
     value = score_predictions(metric, predictions)
     rows = predictions.rows
@@ -700,7 +701,9 @@ def promotion_report(
             "comparison",
             "Both versions on the same test rows",
             _table(["version", new.metric, "interval"], rows),
-            _figure(draw, "Scores with their bootstrap intervals.", (6.0, 1.2 + 0.6 * len(entries))),
+            _figure(
+                draw, "Scores with their bootstrap intervals.", (6.0, 1.2 + 0.6 * len(entries))
+            ),
         ),
     ]
     if staged is None:

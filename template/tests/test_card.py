@@ -20,7 +20,9 @@ def labelled_rows() -> pd.DataFrame:
             "amount": rng.normal(size=size),
             "shop": rng.choice(["north", "south"], size=size),
             "booked": pd.date_range("2024-01-03", periods=size, freq="D").astype(str),
-            "label": np.where(np.arange(size) < 10, "rare", np.where(rng.random(size) < 0.5, "a", "b")),
+            "label": np.where(
+                np.arange(size) < 10, "rare", np.where(rng.random(size) < 0.5, "a", "b")
+            ),
         }
     )
 
