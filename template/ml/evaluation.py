@@ -137,18 +137,13 @@ def predict(model: Any, features: pd.DataFrame, target: pd.Series) -> Prediction
     )
 
 
-def _positive_scores(predictions: Predictions) -> np.ndarray:
-    assert predictions.probabilities is not None
-    return predictions.probabilities[:, 1]
-
-
 def _roc_auc(predictions: Predictions) -> float:
     from sklearn.metrics import roc_auc_score
 
+    assert predictions.probabilities is not None
     if len(predictions.classes) == 2:
-        return roc_auc_score(
-            predictions.target == predictions.classes[1], _positive_scores(predictions)
-        )
+        positive = predictions.target == predictions.classes[1]
+        return roc_auc_score(positive, predictions.probabilities[:, 1])
     return roc_auc_score(
         predictions.target,
         predictions.probabilities,
@@ -157,15 +152,19 @@ def _roc_auc(predictions: Predictions) -> float:
     )
 
 
-def _from_sklearn(name: str, **kwargs: Any) -> Callable[[Predictions], float]:
+def _log_loss(predictions: Predictions) -> float:
+    from sklearn.metrics import log_loss
+
+    labels = list(predictions.classes)
+    return log_loss(predictions.target, predictions.probabilities, labels=labels)
+
+
+def _from_sklearn(name: str, **options: Any) -> Callable[[Predictions], float]:
     def score(predictions: Predictions) -> float:
         import sklearn.metrics
 
         function = getattr(sklearn.metrics, name)
-        if name == "log_loss":
-            kwargs["labels"] = list(predictions.classes)
-            return function(predictions.target, predictions.probabilities, **kwargs)
-        return function(predictions.target, predictions.predicted, **kwargs)
+        return function(predictions.target, predictions.predicted, **options)
 
     return score
 
@@ -178,7 +177,7 @@ FROM_PREDICTIONS: dict[str, Callable[[Predictions], float]] = {
     "precision": _from_sklearn("precision_score", average="macro", zero_division=0),
     "recall": _from_sklearn("recall_score", average="macro", zero_division=0),
     "roc_auc": _roc_auc,
-    "log_loss": _from_sklearn("log_loss"),
+    "log_loss": _log_loss,
     "r2": _from_sklearn("r2_score"),
     "rmse": _from_sklearn("root_mean_squared_error"),
     "mae": _from_sklearn("mean_absolute_error"),
