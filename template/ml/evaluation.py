@@ -506,7 +506,9 @@ def _classification_sections(predictions: Predictions, seed: int) -> list[str]:
     probabilities = sample.probabilities
     assert probabilities is not None
 
-    def curves(display: Any, **options: Any) -> Callable[[Any], None]:
+    # The displays name the positive label of each one-vs-rest target (True): say what
+    # the axes are instead.
+    def curves(display: Any, x_label: str, y_label: str) -> Callable[[Any], None]:
         def draw(ax: Any) -> None:
             for position in positions:
                 display.from_predictions(
@@ -514,10 +516,11 @@ def _classification_sections(predictions: Predictions, seed: int) -> list[str]:
                     probabilities[:, position],
                     name=f"class {names[position]}",
                     ax=ax,
-                    **options,
                 )
             if not positions:
                 ax.text(0.5, 0.5, "no curve to draw", ha="center")
+            ax.set_xlabel(x_label)
+            ax.set_ylabel(y_label)
             ax.legend(fontsize=7, loc="best")
 
         return draw
@@ -536,6 +539,8 @@ def _classification_sections(predictions: Predictions, seed: int) -> list[str]:
                 ref_line=index == 0,
                 ax=ax,
             )
+        ax.set_xlabel("mean predicted probability")
+        ax.set_ylabel("observed share of the class")
         ax.legend(fontsize=7, loc="best")
 
     versus = "" if len(labels) == 2 else " (one class against the rest)"
@@ -545,13 +550,18 @@ def _classification_sections(predictions: Predictions, seed: int) -> list[str]:
         _section(
             "roc",
             "ROC curve",
-            _figure(curves(RocCurveDisplay), f"ROC{versus}, {caption_rows}."),
+            _figure(
+                curves(RocCurveDisplay, "false positive rate", "true positive rate"),
+                f"ROC{versus}, {caption_rows}.",
+            ),
             notes_html,
         ),
         _section(
             "precision-recall",
             "Precision-recall curve",
-            _figure(curves(PrecisionRecallDisplay), f"Precision-recall{versus}."),
+            _figure(
+                curves(PrecisionRecallDisplay, "recall", "precision"), f"Precision-recall{versus}."
+            ),
         ),
         _section(
             "calibration",
