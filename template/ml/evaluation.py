@@ -31,6 +31,8 @@ BOOTSTRAP_ROWS = 20_000
 CURVE_ROWS = 20_000
 IMPORTANCE_ROWS = 2_000
 IMPORTANCE_REPEATS = 3
+# Shuffled copies of the rows are predicted this many rows at a time.
+IMPORTANCE_BATCH_ROWS = 200_000
 TOP_FEATURES = 15
 # One-vs-rest curves are drawn for at most this many classes, the largest first.
 MAX_CURVE_CLASSES = 10
@@ -267,26 +269,40 @@ def raw_column_importance(
     """Return how much the metric worsens when each raw column is shuffled, largest first.
 
     `pipeline` takes raw rows (preprocessing and model), so the importance is that of
-    the columns people know, not of encoded features. Works on at most `max_rows` rows.
+    the columns people know, not of encoded features: the mean, over
+    IMPORTANCE_REPEATS shuffles, of the score lost. Works on at most `max_rows` rows.
     """
-    from sklearn.inspection import permutation_importance
-
     if len(rows) > max_rows:
         rows = rows.sample(max_rows, random_state=seed)
         target = target.loc[rows.index]
-    result = permutation_importance(
-        pipeline,
-        rows,
-        target,
-        scoring=metric.scorer_for(pipeline),
-        n_repeats=IMPORTANCE_REPEATS,
-        random_state=seed,
-    )
+    rows, target = rows.reset_index(drop=True), target.reset_index(drop=True)
+    baseline = score_predictions(metric, predict(pipeline, rows, target))
+    generator = np.random.default_rng(seed)
+    shuffled = [
+        rows.assign(**{column: rows[column].to_numpy()[generator.permutation(len(rows))]})
+        for column in rows.columns
+        for _ in range(IMPORTANCE_REPEATS)
+    ]
+    lost: dict[str, list[float]] = {str(column): [] for column in rows.columns}
+    # The shuffled copies are predicted in large batches: one call through preprocessing
+    # per batch rather than one per copy.
+    per_batch = max(1, IMPORTANCE_BATCH_ROWS // max(len(rows), 1))
+    for first in range(0, len(shuffled), per_batch):
+        batch = shuffled[first : first + per_batch]
+        answers = predict(
+            pipeline, pd.concat(batch, ignore_index=True), pd.concat([target] * len(batch))
+        )
+        for offset in range(len(batch)):
+            copy = first + offset
+            column = str(rows.columns[copy // IMPORTANCE_REPEATS])
+            positions = np.arange(offset * len(rows), (offset + 1) * len(rows))
+            score = score_predictions(metric, answers.subset(positions))
+            lost[column].append(metric.improvement(baseline, score))
     ranked = sorted(
-        zip(map(str, rows.columns), result.importances_mean, strict=True),
+        ((name, float(np.mean(values))) for name, values in lost.items()),
         key=lambda item: -item[1],
     )
-    return {name: float(value) for name, value in ranked[:top]}
+    return dict(ranked[:top])
 
 
 def class_support(predictions: Predictions) -> dict[str, int]:

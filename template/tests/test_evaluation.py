@@ -199,3 +199,25 @@ def test_the_promotion_report_shows_both_versions_and_the_decision() -> None:
     assert html.escape(decision.reason) in page
     alone = promotion_report("Promotion", decision, new_interval, "1", None, None)
     assert "version 1 (staged)" not in alone and len(images(alone)) == 1
+
+
+def test_importance_ranks_the_raw_column_that_carries_the_signal_first(
+    mixed_frame, monkeypatch
+) -> None:
+    import ml.evaluation
+
+    rows, target = mixed_frame.drop(columns="target"), mixed_frame["target"]
+    preprocessor = build_preprocessor(
+        rows, infer_roles(rows, {}), True, 100, target_classes=2, random_state=0
+    )
+    features, _, pipeline = fit_and_transform(rows, target, rows, preprocessor)
+    model = LogisticRegression().fit(features, target)
+    full = Pipeline([("preprocess", pipeline), ("model", model)])
+    accuracy = get_metric("accuracy")
+    importance = raw_column_importance(full, rows, target, accuracy, seed=4)
+    assert list(importance)[0] == "signal"
+    assert importance["signal"] > 0.2
+    assert abs(importance["noise"]) < 0.05 and abs(importance["colour"]) < 0.05
+    # Shuffled copies predicted one at a time score exactly as in large batches.
+    monkeypatch.setattr(ml.evaluation, "IMPORTANCE_BATCH_ROWS", 1)
+    assert raw_column_importance(full, rows, target, accuracy, seed=4) == importance
