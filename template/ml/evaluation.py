@@ -108,12 +108,22 @@ class ModelEvaluation(BaseModel):
 
 @dataclass(frozen=True)
 class Predictions:
-    """A model's answers on test rows: labels or values, and class probabilities if any."""
+    """A model's answers on test rows: labels or values, and per-class scores if any.
+
+    `scores` rank the rows for each class (one column per class): the probabilities
+    when the model gives them, otherwise its decision function; `probabilities` is
+    None for a model without them.
+    """
 
     target: np.ndarray
     predicted: np.ndarray
     probabilities: np.ndarray | None = None
     classes: tuple[Any, ...] = ()
+    scores: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.scores is None and self.probabilities is not None:
+            object.__setattr__(self, "scores", self.probabilities)
 
     @property
     def rows(self) -> int:
@@ -123,19 +133,27 @@ class Predictions:
     def subset(self, rows: np.ndarray) -> Predictions:
         """Return the predictions of the given row positions."""
         probabilities = None if self.probabilities is None else self.probabilities[rows]
-        return Predictions(self.target[rows], self.predicted[rows], probabilities, self.classes)
+        scores = None if self.scores is None else self.scores[rows]
+        return Predictions(
+            self.target[rows], self.predicted[rows], probabilities, self.classes, scores
+        )
 
 
 def predict(model: Any, features: pd.DataFrame, target: pd.Series) -> Predictions:
-    """Return `model`'s predictions on the rows, with probabilities when it gives them.
+    """Return `model`'s predictions on the rows, with its per-class scores when it has them.
 
     A classifier's classes are those it was trained on, so that a class the test rows
     lack still has its row in the tables.
     """
     classes = tuple(getattr(model, "classes_", ()))
     probabilities = model.predict_proba(features) if hasattr(model, "predict_proba") else None
+    scores = None
+    if probabilities is None and classes and hasattr(model, "decision_function"):
+        scores = np.asarray(model.decision_function(features))
+        if scores.ndim == 1:  # two classes: the score of the second
+            scores = np.column_stack([-scores, scores])
     return Predictions(
-        np.asarray(target), np.asarray(model.predict(features)), probabilities, classes
+        np.asarray(target), np.asarray(model.predict(features)), probabilities, classes, scores
     )
 
 
@@ -514,13 +532,13 @@ def _classification_sections(predictions: Predictions, seed: int) -> list[str]:
             _table(["class", "precision", "recall", "F1", "support"], rows),
         )
     )
-    if predictions.probabilities is None:
-        note = _note("The model gives no class probabilities: no ROC, PR or calibration curve.")
+    if predictions.scores is None:
+        note = _note("The model gives no class scores: no ROC, PR or calibration curve.")
         return [*sections, _section("curves", "Curves", note)]
     sample = _sample(predictions, seed)
     positions, notes = _curve_classes(sample)
-    probabilities = sample.probabilities
-    assert probabilities is not None
+    scores, probabilities = sample.scores, sample.probabilities
+    assert scores is not None
 
     # The displays name the positive label of each one-vs-rest target (True): say what
     # the axes are instead.
@@ -529,7 +547,7 @@ def _classification_sections(predictions: Predictions, seed: int) -> list[str]:
             for position in positions:
                 display.from_predictions(
                     sample.target == labels[position],
-                    probabilities[:, position],
+                    scores[:, position],
                     name=f"class {names[position]}",
                     ax=ax,
                 )
@@ -545,6 +563,7 @@ def _classification_sections(predictions: Predictions, seed: int) -> list[str]:
     calibration_bins = int(min(10, max(3, sample.rows // 20)))
 
     def calibration(ax: Any) -> None:
+        assert probabilities is not None
         for index, position in enumerate(positions):
             CalibrationDisplay.from_predictions(
                 sample.target == labels[position],
@@ -582,7 +601,12 @@ def _classification_sections(predictions: Predictions, seed: int) -> list[str]:
         _section(
             "calibration",
             "Calibration curve",
-            _figure(calibration, f"Predicted probability against observed share{versus}."),
+            _figure(calibration, f"Predicted probability against observed share{versus}.")
+            if probabilities is not None
+            else _note(
+                "The model gives no class probabilities, only decision scores: the curves "
+                "above rank rows by those, and there is no calibration to draw."
+            ),
         ),
     ]
     return sections

@@ -154,15 +154,24 @@ def test_a_multiclass_report_holds_every_section_even_without_a_class_in_test(
 def test_a_binary_report_and_a_model_without_probabilities() -> None:
     x_trn, y_trn, x_tst, y_tst = iris_split()
     metric = get_metric("accuracy")
-    for model, curves in ((LogisticRegression(max_iter=500), True), (LinearSVC(), False)):
+    for model, calibrated in ((LogisticRegression(max_iter=500), True), (LinearSVC(), False)):
         model.fit(x_trn, y_trn == 1)
         predictions = predict(model, x_tst, y_tst == 1)
         score = metric.score(model, x_tst, y_tst == 1)
         evaluation = evaluate(metric, predictions, {"test": score}, {"test": None}, {})
         page = evaluation_report("Binary", evaluation, predictions)
-        assert ("roc" in sections(page)) is curves
-        assert ("no class probabilities" in page) is not curves
+        # Without probabilities, the decision function draws ROC and PR curves.
+        assert sections(page) == list(CLASSIFICATION_SECTIONS)
+        assert len(images(page)) == (5 if calibrated else 4)  # no importance given
+        assert ("no class probabilities" in page) is not calibrated
         assert "No quality gate is set." in page
+    model = LinearSVC().fit(x_trn, y_trn)  # several classes: one score column each
+    predictions = predict(model, x_tst, y_tst)
+    assert predictions.scores is not None and predictions.scores.shape == (len(y_tst), 3)
+    evaluation = evaluate(metric, predictions, {"test": 0.9}, {}, {})
+    assert sections(evaluation_report("Multiclass", evaluation, predictions)) == list(
+        CLASSIFICATION_SECTIONS
+    )
 
 
 def test_a_regression_report_draws_residuals_and_errors_by_decile() -> None:
