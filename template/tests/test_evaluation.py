@@ -230,3 +230,18 @@ def test_importance_ranks_the_raw_column_that_carries_the_signal_first(
     # Shuffled copies predicted one at a time score exactly as in large batches.
     monkeypatch.setattr(ml.evaluation, "IMPORTANCE_BATCH_ROWS", 1)
     assert raw_column_importance(full, rows, target, accuracy, seed=4) == importance
+
+
+def test_label_metrics_of_resamples_are_those_sklearn_computes() -> None:
+    from ml.evaluation import LABEL_METRICS, _label_resampler
+
+    rng = np.random.default_rng(5)
+    target = rng.choice(["a", "b", "c", "d"], size=300, p=[0.5, 0.3, 0.15, 0.05])
+    predicted = np.where(rng.random(300) < 0.6, target, rng.choice(["a", "b", "e"], size=300))
+    predictions = Predictions(target, predicted, classes=("a", "b", "c", "d", "e"))
+    fast = _label_resampler(predictions)
+    for _ in range(20):
+        rows = rng.integers(0, 300, size=rng.integers(5, 300))
+        for name in LABEL_METRICS:
+            expected = score_predictions(get_metric(name), predictions.subset(rows))
+            assert fast(name, rows) == pytest.approx(expected), name
