@@ -92,7 +92,7 @@ class ModelEvaluation(BaseModel):
     importance: dict[str, float] = {}
 
     def as_metadata(self) -> dict[str, Any]:
-        """Return the interval and the gates as ZenML metadata (no None, no nesting of lists)."""
+        """Return the test interval and whether each gate held, as ZenML metadata."""
         interval = self.interval
         return {
             "test_interval": {
@@ -228,7 +228,7 @@ def _label_score(name: str, matrix: np.ndarray) -> float:
 LABEL_METRICS = ("accuracy", "balanced_accuracy", "f1", "precision", "recall")
 
 
-def _label_resampler(predictions: Predictions) -> Callable[[str, np.ndarray], float]:
+def label_resampler(predictions: Predictions) -> Callable[[str, np.ndarray], float]:
     """Return a fast scorer of label metrics on resampled rows, through a confusion matrix.
 
     sklearn's label metrics cost about 10 ms a call whatever the rows; 200 resamples of
@@ -272,7 +272,7 @@ def bootstrap_interval(
     drawn = min(rows, max_rows)
     scale = np.sqrt(drawn / rows)
     generator = np.random.default_rng(seed)
-    fast = _label_resampler(predictions) if metric.name in LABEL_METRICS else None
+    fast = label_resampler(predictions) if metric.name in LABEL_METRICS else None
     scores = []
     with warnings.catch_warnings():
         # A metric undefined on a resample warns and gives NaN, or raises: left out.

@@ -233,13 +233,13 @@ def test_importance_ranks_the_raw_column_that_carries_the_signal_first(
 
 
 def test_label_metrics_of_resamples_are_those_sklearn_computes() -> None:
-    from ml.evaluation import LABEL_METRICS, _label_resampler
+    from ml.evaluation import LABEL_METRICS, label_resampler
 
     rng = np.random.default_rng(5)
     target = rng.choice(["a", "b", "c", "d"], size=300, p=[0.5, 0.3, 0.15, 0.05])
     predicted = np.where(rng.random(300) < 0.6, target, rng.choice(["a", "b", "e"], size=300))
     predictions = Predictions(target, predicted, classes=("a", "b", "c", "d", "e"))
-    fast = _label_resampler(predictions)
+    fast = label_resampler(predictions)
     for _ in range(20):
         rows = rng.integers(0, 300, size=rng.integers(5, 300))
         for name in LABEL_METRICS:
