@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -170,3 +171,101 @@ def assert_ruff_clean(folder: Path) -> None:
             [sys.executable, "-m", "ruff", *command], cwd=folder, capture_output=True, text=True
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+# Screenshots of reports, kept after the run for people to look at (git ignores them).
+ARTIFACTS = REPO_ROOT / "tests" / "artifacts"
+CLASSIFICATION_SECTIONS = [
+    "score",
+    "gates",
+    "confusion-matrix",
+    "per-class",
+    "roc",
+    "precision-recall",
+    "calibration",
+    "importance",
+]
+REGRESSION_SECTIONS = [
+    "score",
+    "gates",
+    "predicted-vs-actual",
+    "residuals",
+    "residual-distribution",
+    "error-by-decile",
+    "importance",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Return the path of a headless Chromium, installing Debian's package when missing."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if not shutil.which("apt-get") or os.geteuid() != 0:
+        pytest.skip("Chromium is missing and cannot be installed here (no apt-get, or not root)")
+    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.skip(f"Chromium could not be installed: {result.stderr.strip()[-300:]}")
+    found = shutil.which("chromium")
+    if not found:
+        pytest.skip("apt-get installed chromium but it is not on PATH")
+    return found
+
+
+def screenshot(chromium: str, page: str, name: str) -> Path:
+    """Open an HTML page in headless Chromium and return the path of its screenshot.
+
+    The page is written to tests/artifacts/NAME.html and its screenshot beside it. The
+    browser gets no network, so the page shows what it holds, as the dashboard would.
+    """
+    ARTIFACTS.mkdir(exist_ok=True)
+    html_path, png_path = ARTIFACTS / f"{name}.html", ARTIFACTS / f"{name}.png"
+    html_path.write_text(page)
+    png_path.unlink(missing_ok=True)
+    result = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--proxy-server=127.0.0.1:9",
+            "--window-size=1200,2400",
+            f"--screenshot={png_path}",
+            html_path.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert png_path.is_file(), result.stderr[-2000:]
+    print(f"Screenshot of the {name} report: {png_path}")
+    return png_path
+
+
+def assert_drawn(png_path: Path) -> None:
+    """Assert that a screenshot shows a page with figures, not a blank or an error page."""
+    from matplotlib.image import imread
+
+    assert png_path.stat().st_size > 50_000, "the screenshot is too small to hold figures"
+    pixels = imread(png_path)[..., :3]
+    not_white = (pixels < 0.95).any(axis=-1).mean()
+    coloured = (pixels.max(axis=-1) - pixels.min(axis=-1) > 0.2).mean()
+    assert not_white > 0.03, f"the page is nearly blank ({not_white:.1%} drawn)"
+    assert coloured > 0.005, f"no coloured figure on the page ({coloured:.2%} coloured)"
+
+
+def assert_card_matches(version: dict, card: str) -> None:
+    """Assert that a version's card names its data and shows its recorded scores."""
+    evaluation, contract = version["evaluation"], version["data_contract"]
+    interval = evaluation["test_interval"]
+    assert f"`{contract['fingerprint']}`" in card
+    for column, spec in contract["columns"].items():
+        assert f"| `{column}` | {spec['role']} |" in card
+    assert (
+        f"| test | {evaluation['test']:.4f} | {interval['low']:.4f} to {interval['high']:.4f} |"
+        in card
+    )
+    assert f"| train | {evaluation['train']:.4f} |" in card

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -43,6 +44,11 @@ def main() -> None:
             "model_selection": version.run_metadata.get("model_selection"),
             "preprocessing": version.run_metadata.get("preprocessing"),
             "mlflow": model.run_metadata.get("mlflow") if model else None,
+            "reports": {
+                name: report_summary(version.get_artifact(name))
+                for name in ("evaluation_report", "promotion_report")
+            },
+            "card": text_of(version.get_artifact("model_card")),
         }
         for version in client.list_model_versions(name, sort_by="asc:number", size=100).items
         for model in [version.get_artifact("model")]
@@ -52,12 +58,18 @@ def main() -> None:
             continue
         registered = mlflow_client.get_model_version(name, version["mlflow"]["registered_version"])
         version["mlflow_tags"] = registered.tags
+        run_id = version["mlflow"]["run_id"]
+        version["mlflow_run_artifacts"] = [
+            item.path for item in mlflow_client.list_artifacts(run_id)
+        ]
     staged = client.get_model_version(name, stage)
     predictions = staged.get_artifact("predictions")
     batch_runs = client.list_pipeline_runs(
         pipeline_name="batch_inference", sort_by="desc:created", size=1
     ).items
     alias_version = mlflow_client.get_model_version_by_alias(name, stage).version
+    from stack.cards import staged_card
+
     print(
         json.dumps(
             {
@@ -67,9 +79,24 @@ def main() -> None:
                 "predictions": len(predictions.load()) if predictions else None,
                 "mlflow_alias_version": str(alias_version),
                 "rows_predicted_that_trained": rows_predicted_that_trained(batch_runs, staged),
+                "staged_card": staged_card(),
+                "staged_evaluation_report": text_of(staged.get_artifact("evaluation_report")),
             }
         )
     )
+
+
+def text_of(artifact) -> str | None:
+    """Return the text of an HTML or Markdown artifact, None without one."""
+    return None if artifact is None else str(artifact.load())
+
+
+def report_summary(artifact) -> dict | None:
+    """Return an HTML report's size in bytes and its sections' ids, None without one."""
+    text = text_of(artifact)
+    if text is None:
+        return None
+    return {"bytes": len(text.encode()), "sections": re.findall(r'<section id="([a-z-]+)">', text)}
 
 
 def rows_predicted_that_trained(batch_runs: list, staged) -> int | None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import assert_all_pipelines_completed, inspect, run
+from conftest import (
+    ARTIFACTS,
+    CLASSIFICATION_SECTIONS,
+    REGRESSION_SECTIONS,
+    assert_all_pipelines_completed,
+    assert_card_matches,
+    inspect,
+    run,
+)
 
 HELD_OUT_ROWS = {"wine": 18, "iris": 15, "digits": 180, "diabetes": 44}
 # Test scores measured before column roles and the in-fold search (v0.3.0 work), which
@@ -56,3 +64,16 @@ def test_bundled_dataset_trains_and_predicts(running_project, dataset: str) -> N
     tags = version["mlflow_tags"]
     assert tags["promotion.promote"] == "True"
     assert tags["promotion.metric"] == answers["promotion_metric"]
+
+    # The version's evaluation report, in ZenML and in its MLflow run, and its card.
+    report = version["reports"]["evaluation_report"]
+    sections = REGRESSION_SECTIONS if dataset == "diabetes" else CLASSIFICATION_SECTIONS
+    assert report["sections"] == sections
+    assert report["bytes"] < 1_000_000
+    assert "evaluation_report.html" in version["mlflow_run_artifacts"]
+    assert version["reports"]["promotion_report"]["sections"] == ["decision", "comparison"]
+    assert_card_matches(version, version["card"])
+    assert "Promoted: no model version holds the stage yet." in version["card"]
+    assert state["staged_card"] == version["card"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"evaluation_{dataset}.html").write_text(state["staged_evaluation_report"])

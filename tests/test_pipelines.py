@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import Renderer, assert_all_pipelines_completed, inspect, run
+from conftest import (
+    CLASSIFICATION_SECTIONS,
+    Renderer,
+    assert_all_pipelines_completed,
+    assert_card_matches,
+    inspect,
+    run,
+)
 from generated_project import setup_stack, stop_services
 
 ALL_OFF = {
@@ -35,6 +42,10 @@ def test_defaults_train_deploy_predict_and_compare_on_retrain(running_project) -
     assert state["predictions"] == 57  # the 10 % of 569 rows held out for inference
     assert state["runs"]["batch_inference"][-1]["model_version"] == 1
     assert state["rows_predicted_that_trained"] == 0
+    # A binary classifier's report, and the card of the staged version.
+    assert first["reports"]["evaluation_report"]["sections"] == CLASSIFICATION_SECTIONS
+    assert first["reports"]["evaluation_report"]["bytes"] < 1_000_000
+    assert_card_matches(first, state["staged_card"])
 
     # Data settings edited after training do not reach batch inference: it predicts the
     # rows that version 1 held out, never rows it trained on.
@@ -68,6 +79,10 @@ def test_defaults_train_deploy_predict_and_compare_on_retrain(running_project) -
     assert second["promotion"]["current_version"] == "1"
     assert second["promotion"]["current_score"] == pytest.approx(first["evaluation"]["test"])
     assert state["staged_version"] == 1
+    # The comparison that kept version 1 is drawn, and the card of version 2 says why.
+    assert second["reports"]["promotion_report"]["sections"] == ["decision", "comparison"]
+    assert "Not promoted: accuracy" in second["card"]
+    assert state["staged_card"] == first["card"]
 
     # A version that misses a gate no model can reach is not promoted: the staged
     # version keeps serving and predicting.

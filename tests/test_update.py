@@ -336,3 +336,42 @@ def test_a_project_of_the_last_release_updates_to_this_tree(tmp_path: Path) -> N
     for path in project_files(project):
         assert not CONFLICT_MARKER.search(path.read_text(errors="replace")), path
     assert_ruff_clean(project)
+
+
+CARD_KEYS = ["audience", "use_cases", "limitations", "trade_offs", "ethics"]
+
+
+def test_the_card_keys_arrive_on_update_beside_edits_to_the_model_group(tmp_path: Path) -> None:
+    """A project from before the model card gets its keys, and keeps the user's model edits."""
+    repo = tmp_path / "template"
+    shutil.copytree(REPO_ROOT, repo, ignore=NOT_TEMPLATE, dirs_exist_ok=True)
+    git(repo, "init", "--quiet")
+    config = repo / "template" / "configs" / "training.yaml.jinja"
+    with_card = config.read_text()
+    start = with_card.index("  # The model card:")
+    config.write_text(with_card[:start] + with_card[with_card.index("parameters:") :])
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "--message", "Before the model card")
+    git(repo, "tag", "v1.0.0")
+    config.write_text(with_card)
+    git(repo, "commit", "--quiet", "--all", "--message", "The model card")
+    git(repo, "tag", "v1.1.0")
+
+    project = render(tmp_path / "project", {}, template=repo, vcs_ref="v1.0.0")
+    training = project / "configs" / "training.yaml"
+    assert "audience:" not in training.read_text()
+    git(project, "init", "--quiet")
+    git(project, "add", "--all")
+    git(project, "commit", "--quiet", "--message", "Generated")
+    edited = training.read_text().replace(
+        '  description: "ZenML E2E Project"\n', '  description: "Our churn model"\n'
+    )
+    training.write_text(edited.replace("cv_folds: 3", "cv_folds: 4"))
+    git(project, "commit", "--quiet", "--all", "--message", "Our edits")
+
+    update(project, "v1.1.0")
+    assert not CONFLICT_MARKER.search(training.read_text())
+    model = yaml.safe_load(training.read_text())["model"]
+    assert model["description"] == "Our churn model"
+    assert all(isinstance(model[key], str) and model[key] for key in CARD_KEYS)
+    assert yaml.safe_load(training.read_text())["parameters"]["search"]["cv_folds"] == 4

@@ -33,12 +33,27 @@ class Metric:
                 f"metric '{self.name}' needs: choose another metric or model family."
             )
 
+    def scorer_for(self, model: Any) -> Any:
+        """Return the scikit-learn scorer of this metric for `model`.
+
+        log_loss is told the model's classes, so that rows lacking a class it knows
+        (a small test set) are still scored.
+        """
+        from sklearn.metrics import get_scorer, log_loss, make_scorer
+
+        if self.name == "log_loss" and hasattr(model, "classes_"):
+            return make_scorer(
+                log_loss,
+                greater_is_better=False,
+                response_method="predict_proba",
+                labels=list(model.classes_),
+            )
+        return get_scorer(self.scorer)
+
     def score(self, model: Any, features: pd.DataFrame, target: pd.Series) -> float:
         """Return the metric of `model` on the given rows, in the metric's own units."""
-        from sklearn.metrics import get_scorer
-
         self.check_estimator(model)
-        value = float(get_scorer(self.scorer)(model, features, target))
+        value = float(self.scorer_for(model)(model, features, target))
         return value if self.greater_is_better else -value
 
     def compute(

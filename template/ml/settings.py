@@ -151,12 +151,21 @@ class DriftSettings(Settings):
 
 
 class ModelSettings(Settings):
-    """The ZenML model that training versions: its name and what the dashboard shows."""
+    """The ZenML model that training versions: its name, and the card the dashboard shows.
+
+    `audience` to `ethics` are the card's own words: each version's Markdown card
+    (ml/card.py) opens with them.
+    """
 
     name: str = Field(min_length=1)
     description: str | None = None
     license: str | None = None
     tags: list[str] = []
+    audience: str | None = None
+    use_cases: str | None = None
+    limitations: str | None = None
+    trade_offs: str | None = None
+    ethics: str | None = None
 
 
 class TrainingParameters(Settings):

@@ -18,6 +18,7 @@ from steps.etl import data_loader, train_data_preprocessor, train_data_splitter
 from steps.hp_tuning import hp_tuning_select_best_model, hp_tuning_single_search
 from steps.monitoring import performance_estimator_fitter
 from steps.promotion import promote_latest, promote_with_metric_compare
+from steps.reporting import model_card
 from steps.training import model_evaluator, model_trainer
 
 
@@ -30,7 +31,7 @@ def training(
     promotion: PromotionSettings,
     alerts: AlertSettings,
 ) -> None:
-    """Train a model version, gate it on quality, and promote it if it earns the stage."""
+    """Train a model version, gate it on quality, promote it if it earns the stage, card it."""
     raw_dataset = data_loader(data=data, dataset_version=file_version(data.dataset_path))
     dataset_trn, dataset_tst, target_trn, target_tst = train_data_splitter(
         dataset=raw_dataset, data=data, test_size=preprocessing.test_size
@@ -82,26 +83,32 @@ def training(
     performance_estimator_fitter(
         model=model, features_tst=features_tst, target_tst=target_tst, metric=promotion.metric
     )
-    test_score, missed_quality_gates = model_evaluator(
+    test_score, missed_quality_gates, evaluation, _ = model_evaluator(
         model=model,
         features_trn=features_trn,
         target_trn=target_trn,
         features_tst=features_tst,
         target_tst=target_tst,
+        dataset_tst=dataset_tst,
+        preprocess_pipeline=preprocess_pipeline,
         metric=promotion.metric,
         quality_gates=quality_gates,
+        random_state=data.random_state,
     )
     if promotion.metric_compare:
-        decision = promote_with_metric_compare(
+        decision, _ = promote_with_metric_compare(
             test_score=test_score,
             missed_quality_gates=missed_quality_gates,
             dataset_tst=dataset_tst,
             target_tst=target_tst,
+            evaluation=evaluation,
             promotion=promotion,
+            random_state=data.random_state,
         )
     else:
         decision = promote_latest(
             test_score=test_score, missed_quality_gates=missed_quality_gates, promotion=promotion
         )
+    model_card(raw_dataset=raw_dataset, evaluation=evaluation, decision=decision, data=data)
     if alerts.notify_on_successes:
         notify_on_success(decision=decision)
