@@ -182,6 +182,19 @@ def test_batches_labels_estimates_and_the_retrain_trigger(running_project, tmp_p
     assert schedule.startswith("Error: The local orchestrator takes no schedules: add these")
     assert "run.py --only-inference" in schedule and "run.py --monitor" in schedule
 
+    # A batch that batch inference's own drift gate refuses is recorded, with its drift.
+    settings["parameters"]["drift"]["max_drifted_share"] = 0.5
+    batch_config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    refused = orders(BATCH_ROWS, 5.0, seed=99, start=99_000).drop(columns="returned")
+    refused.to_csv(project / "data" / "batch.csv", index=False)
+    output = run(project, "--only-inference", check=False)
+    assert "Data quality gates failed" in output
+    last = status(project)["batches"][-1]
+    assert last["refused"] is True and last["drifted_share"] >= 0.5 and last["rows"] == BATCH_ROWS
+
+    card = run_in_project(project, ["-m", "monitoring", "card"], capture=True).stdout
+    assert f"version {state['staged_version']}" in card.lower()
+
     check_dashboard(project)
 
 
@@ -242,7 +255,25 @@ def check_dashboard(project: Path) -> None:
         assert titles[0].startswith("accuracy per batch: estimated before labels")
         snapshots = httpx.get(f"{base}/projects/{workspace_project['id']}/snapshots", timeout=10)
         # Each batch's figures, and its drift report where drift was checked.
-        assert len(snapshots.json()) == 2 * len(SHIFTS)
+        assert len(snapshots.json()) == 2 * len(SHIFTS) + 1  # the refused batch: figures
+        # What the line plots draw: the estimate of every batch, in time order.
+        series = httpx.post(
+            f"{base}/v2/snapshots/{workspace_project['id']}/data_series_batch",
+            json={
+                "series_filter": [
+                    {
+                        "tags": [],
+                        "metadata": {},
+                        "metric": "evidently:metric_v2:MeanValue",
+                        "metric_labels": {"column": "estimated"},
+                    }
+                ]
+            },
+            timeout=30,
+        )
+        assert series.status_code == 200, series.text[:500]
+        [estimated] = series.json()["series"]
+        assert len(estimated["values"]) == len(SHIFTS)  # the refused batch has no estimate
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -22,6 +22,8 @@ class DriftSummary(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     rows_compared: int
+    # All the new rows, of which at most `rows_compared` were compared.
+    rows: int = 0
     columns: int
     drifted_share: float
     drifted_columns: list[str]
@@ -91,6 +93,7 @@ def build_drift_report(
     from evidently.metrics import DatasetMissingValueCount
     from evidently.presets import DataDriftPreset
 
+    rows = len(current)
     columns = [
         column
         for column in reference.columns
@@ -136,6 +139,7 @@ def build_drift_report(
             drifted.append(result["config"]["column"])
     summary = DriftSummary(
         rows_compared=len(current),
+        rows=rows,
         columns=len(columns),
         drifted_share=drifted_share,
         drifted_columns=sorted(drifted),

@@ -73,8 +73,6 @@ class PerformanceEstimator:
         """Fit the estimator on the test rows: what the model said and what was true."""
         if not self.estimable:
             return self
-        # NannyML reports usage to a server of its own unless told not to.
-        os.environ["NML_DISABLE_USAGE_LOGGING"] = "1"
         import nannyml
 
         with _quiet():
@@ -183,7 +181,12 @@ class PerformanceEstimator:
 
 @contextmanager
 def _quiet() -> Iterator[None]:
-    """Silence NannyML's warning that a single chunk is few: one batch is one chunk here."""
+    """Run NannyML offline and quiet.
+
+    NannyML reports each fit and estimate to a server of its own unless told not to,
+    and warns that a single chunk is few: one batch is one chunk here.
+    """
+    os.environ["NML_DISABLE_USAGE_LOGGING"] = "1"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yield

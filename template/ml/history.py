@@ -14,17 +14,25 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ml.data import resolve_path
 
 BATCH_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class HistoryError(ValueError):
+    """A history that cannot be read: a damaged file, or a store the stack cannot reach."""
 
 
 class BatchRecord(BaseModel):
@@ -39,6 +47,8 @@ class BatchRecord(BaseModel):
     rows: int
     # The promotion metric, which the estimate and the realized value are of.
     metric: str
+    # A classifier's classes, as text: labels are checked against them.
+    classes: list[str] | None = None
     drifted_share: float | None = None
     drifted_columns: list[str] = []
     estimated: float | None = None
@@ -46,6 +56,8 @@ class BatchRecord(BaseModel):
     # Each standard metric on the labelled rows; empty until labels arrive.
     realized: dict[str, float | None] = {}
     labelled_rows: int = 0
+    # Refused by batch inference's drift gate: nothing was predicted.
+    refused: bool = False
 
     @property
     def labelled_share(self) -> float:
@@ -68,7 +80,7 @@ class History:
             return _fileio().open(path, mode)
         if "w" in mode:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return open(path, mode)  # noqa: SIM115 - the caller closes it
+        return open(path, mode)
 
     def _exists(self, path: str) -> bool:
         return bool(_fileio().exists(path)) if self.remote else Path(path).exists()
@@ -79,10 +91,31 @@ class History:
             with self._open(path, "wb") as file:
                 file.write(data)
             return
-        partial = Path(path + ".partial")
+        # A name of its own, so that two writers never share a partial file.
+        partial = Path(f"{path}.{uuid.uuid4().hex}.partial")
         partial.parent.mkdir(parents=True, exist_ok=True)
         partial.write_bytes(data)
         partial.replace(path)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the history's lock, so that two writers of labels take turns.
+
+        A local history only: an object store has no locks, so on a remote history
+        record labels from one place at a time.
+        """
+        if self.remote:
+            yield
+            return
+        import fcntl
+
+        Path(self.root).mkdir(parents=True, exist_ok=True)
+        with open(os.path.join(self.root, ".lock"), "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def has_batch(self, batch_id: str) -> bool:
         """Tell whether the batch is already recorded."""
@@ -121,8 +154,17 @@ class History:
         for name in names:
             name = str(name).rsplit("/", 1)[-1]
             if name.endswith(".json") and not name.endswith(".drift.json"):
-                with self._open(self._path("batches", name), "rb") as file:
-                    records.append(BatchRecord.model_validate_json(file.read()))
+                path = self._path("batches", name)
+                with self._open(path, "rb") as file:
+                    content = file.read()
+                try:
+                    records.append(BatchRecord.model_validate_json(content))
+                except ValidationError as error:
+                    problem = error.errors()[0]["msg"]
+                    raise HistoryError(
+                        f"{path} is damaged ({problem}): restore it from a copy, or delete "
+                        "it and its batch's files to forget that batch."
+                    ) from None
         return sorted(records, key=lambda record: (record.predicted_at, record.batch_id))
 
     def predictions(self, batch_id: str, columns: list[str] | None = None) -> pd.DataFrame:
@@ -167,10 +209,21 @@ class History:
 
     def _read_frame(self, name: str, columns: list[str] | None = None) -> pd.DataFrame:
         path = self._path("batches", name)
-        if self.remote:
-            with self._open(path, "rb") as file:
-                return pd.read_parquet(io.BytesIO(file.read()), columns=columns)
-        return pd.read_parquet(path, columns=columns)
+        try:
+            if self.remote:
+                with self._open(path, "rb") as file:
+                    return pd.read_parquet(io.BytesIO(file.read()), columns=columns)
+            return pd.read_parquet(path, columns=columns)
+        except FileNotFoundError:
+            raise HistoryError(
+                f"{path} is missing: restore it, or delete its batch's other files to "
+                "forget that batch."
+            ) from None
+        except (OSError, ValueError) as error:
+            raise HistoryError(
+                f"{path} is damaged ({str(error).splitlines()[0]}): restore it from a copy, "
+                "or delete its batch's files to forget that batch."
+            ) from None
 
 
 def _fileio() -> Any:
@@ -178,5 +231,27 @@ def _fileio() -> Any:
     from zenml.client import Client
     from zenml.io import fileio
 
-    Client().active_stack.artifact_store  # noqa: B018 - registers its filesystem
-    return fileio
+    store = Client().active_stack.artifact_store
+    return _StackFiles(fileio, store.path)
+
+
+class _StackFiles:
+    """ZenML's file I/O, refusing in one line a path outside the stack's artifact store."""
+
+    def __init__(self, fileio: Any, store: str) -> None:
+        self.fileio, self.store = fileio, store
+
+    def __getattr__(self, name: str) -> Any:
+        function = getattr(self.fileio, name)
+
+        def call(path: str, *args: Any) -> Any:
+            try:
+                return function(path, *args)
+            except (ValueError, KeyError, RuntimeError) as error:
+                raise HistoryError(
+                    f"The history at {path} cannot be reached with the active stack, whose "
+                    f"artifact store is {self.store} ({str(error).splitlines()[0]}): point "
+                    "history_path in configs/monitoring.yaml inside it, or at a folder."
+                ) from None
+
+        return call

@@ -38,7 +38,7 @@ def own_prediction_ids(ids: pd.Series, column: str) -> pd.Series:
     if len(repeated):
         raise ValueError(
             f"The id column '{column}' repeats {len(repeated)} ids (first: {repeated.iloc[0]!r}): "
-            "ids must be unique within a batch."
+            "give each row an id of its own, or set id_column to null in configs/monitoring.yaml."
         )
     return ids.astype(str).astype("string").reset_index(drop=True)
 
@@ -120,45 +120,78 @@ def check_labels(
 
 
 def record_labels(
-    history: History, labels: pd.DataFrame, task_type: str, by_key: bool
+    history: History, labels: pd.DataFrame, task_type: str, by_key: bool, source: str
 ) -> LabelsReport:
     """Join labels to the batches they belong to, and update each batch's realized metrics.
 
     `by_key`: prediction ids are the project's own (`KEY-N`), so each label's batch is
-    its key; otherwise each batch's ids are read and matched. A label that arrived
-    before is not counted again; a different label for the same id replaces it.
+    its key; otherwise each batch's ids are read and matched, and an id found in two
+    batches is refused. A label that arrived before is not counted again; a different
+    label for the same id replaces it. Every batch is worked out before any is written,
+    so a file refused halfway changes nothing.
     """
     report = LabelsReport(rows=len(labels))
-    records = {record.batch_id: record for record in history.batches()}
-    remaining = labels
-    for batch_id, record in records.items():
-        if remaining.empty:
-            break
-        if by_key:
-            candidates = remaining[remaining[PREDICTION_ID].str.startswith(f"{batch_id}-")]
-            if candidates.empty:
+    updates: list[tuple[BatchRecord, pd.DataFrame]] = []
+    matched = pd.Series(dtype="string")
+    with history.lock():
+        for record in history.batches():
+            if record.refused:
                 continue
-        else:
-            candidates = remaining
-        predictions = history.predictions(batch_id)
-        mine = candidates[candidates[PREDICTION_ID].isin(predictions[PREDICTION_ID])]
-        if mine.empty:
-            continue
-        remaining = remaining[~remaining[PREDICTION_ID].isin(mine[PREDICTION_ID])]
-        before = history.labels(batch_id).astype({"label": mine["label"].dtype})
-        merged = (
-            pd.concat([before, mine]).drop_duplicates(PREDICTION_ID, keep="last")
-            if len(before)
-            else mine
-        )
-        again = before.merge(mine, on=PREDICTION_ID, suffixes=("_before", ""))
-        report.repeated += int((again["label_before"] == again["label"]).sum())
-        report.changed += int((again["label_before"] != again["label"]).sum())
-        report.matched[batch_id] = len(mine)
-        history.write_labels(batch_id, merged.reset_index(drop=True))
-        history.update_batch(realize(record, predictions, merged, task_type))
-    report.unknown = remaining[PREDICTION_ID].astype(str).tolist()
+            candidates = labels
+            if by_key:
+                candidates = labels[labels[PREDICTION_ID].str.startswith(f"{record.batch_id}-")]
+                if candidates.empty:
+                    continue
+            predictions = history.predictions(record.batch_id)
+            mine = candidates[candidates[PREDICTION_ID].isin(predictions[PREDICTION_ID])]
+            if mine.empty:
+                continue
+            twice = mine[PREDICTION_ID][mine[PREDICTION_ID].isin(matched)]
+            if len(twice):
+                raise ValueError(
+                    f"{source}: the id {twice.iloc[0]!r} belongs to more than one batch, so "
+                    "its label is ambiguous: the ids of id_column must be unique across batches."
+                )
+            matched = pd.concat([matched, mine[PREDICTION_ID]])
+            mine = with_known_classes(mine, record, source)
+            before = history.labels(record.batch_id).astype({"label": mine["label"].dtype})
+            again = before.merge(mine, on=PREDICTION_ID, suffixes=("_before", ""))
+            report.repeated += int((again["label_before"] == again["label"]).sum())
+            report.changed += int((again["label_before"] != again["label"]).sum())
+            report.matched[record.batch_id] = len(mine)
+            merged = (
+                pd.concat([before, mine]).drop_duplicates(PREDICTION_ID, keep="last")
+                if len(before)
+                else mine
+            ).reset_index(drop=True)
+            updates.append((realize(record, predictions, merged, task_type), merged))
+        for record, merged in updates:
+            history.write_labels(record.batch_id, merged)
+            history.update_batch(record)
+    report.unknown = labels[PREDICTION_ID][~labels[PREDICTION_ID].isin(matched)].tolist()
     return report
+
+
+def with_known_classes(labels: pd.DataFrame, record: BatchRecord, source: str) -> pd.DataFrame:
+    """Return labels in the text of the version's classes, or refuse one that is none.
+
+    A class written as a whole float (`1.0` for the class `1`) is read as that class.
+    """
+    if record.classes is None:
+        return labels
+    values = labels["label"].copy()
+    unknown = ~values.isin(record.classes)
+    if unknown.any():
+        numbers = pd.to_numeric(values[unknown], errors="coerce")
+        whole = numbers[numbers.notna() & (numbers % 1 == 0)]
+        values.loc[whole.index] = whole.astype("int64").astype(str)
+        unknown = ~values.isin(record.classes)
+    if unknown.any():
+        raise ValueError(
+            f"{source}: {values[unknown].iloc[0]!r} is not a class of model version "
+            f"{record.model_version} ({', '.join(record.classes)}): fix those labels."
+        )
+    return labels.assign(label=values)
 
 
 def realize(
@@ -232,6 +265,8 @@ def evaluate_trigger(
         default=-1,
     )
     window = records[last_fired + 1 :][-settings.window :]
+    if not records:
+        return TriggerDecision(False, "no batch is recorded yet")
     if not window:
         return TriggerDecision(False, "no batch since the trigger last fired")
     found = {record.batch_id: breaches(record, settings) for record in window}
@@ -274,6 +309,7 @@ def status_rows(records: list[BatchRecord]) -> list[dict[str, Any]]:
             "realized": record.realized.get(record.metric) if record.labelled_rows else None,
             "realized_metrics": record.realized or None,
             "labelled_share": record.labelled_share,
+            "refused": record.refused,
         }
         for record in records
     ]
@@ -285,9 +321,11 @@ def status_line(row: dict[str, Any]) -> str:
     def number(value: float | None, style: str = ".4f") -> str:
         return "-" if value is None else format(value, style)
 
+    refused = "  refused by the drift gate" if row["refused"] else ""
     return (
-        f"{row['predicted_at'][:19]}  {row['batch_id']}  version {row['model_version']}  "
+        f"{row['predicted_at'][:19].replace('T', ' ')} UTC  {row['batch_id']}  "
+        f"version {row['model_version']}  "
         f"{row['rows']} rows  drifted {number(row['drifted_share'], '.0%')}  "
         f"{row['metric']} estimated {number(row['estimated'])} "
-        f"realized {number(row['realized'])}  labelled {row['labelled_share']:.0%}"
+        f"realized {number(row['realized'])}  labelled {row['labelled_share']:.0%}{refused}"
     )

@@ -248,11 +248,23 @@ class MonitoringConfig(Settings):
     # project, or a path in the stack's artifact store (s3://, gs://, az://).
     history_path: str = Field(min_length=1)
     # A column of the new rows that names each row; null gives each prediction an id.
-    id_column: str | None = None
+    id_column: str | None = Field(default=None, min_length=1)
     # A batch's performance is estimated on a seeded sample of at most this many rows.
     estimate_rows: int = Field(ge=100)
     trigger: TriggerSettings
     schedule: ScheduleSettings
+
+    @field_validator("history_path")
+    @classmethod
+    def _no_credentials(cls, path: str) -> str:
+        from ml.alerts import URL_CREDENTIALS
+
+        if URL_CREDENTIALS.search(path):
+            raise ValueError(
+                "holds a user name or password: take it out, the stack's artifact store "
+                "has the credentials"
+            )
+        return path
 
 
 class ServingSettings(Settings):

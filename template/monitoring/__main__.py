@@ -1,4 +1,4 @@
-"""`python -m monitoring status|ui`: the history of predicted batches and the trigger."""
+"""`python -m monitoring status|card|ui`: the batch history, the trigger, the staged card."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 import click
 
 from ml.data import PROJECT_ROOT
-from ml.history import History
+from ml.history import History, HistoryError
 from ml.monitoring import evaluate_trigger, status_line, status_rows
 from ml.settings import MonitoringConfig, SettingsError, TrainingConfig, load_settings
 from upstream import exit_without_teardown
@@ -38,8 +38,11 @@ def status_command(as_json: bool) -> None:
 
     config = load_config()
     history = History(config.history_path)
-    records = history.batches()
-    decision = evaluate_trigger(records, config.trigger, fired_batches(history))
+    try:
+        records = history.batches()
+        decision = evaluate_trigger(records, config.trigger, fired_batches(history))
+    except HistoryError as error:
+        raise click.ClickException(str(error)) from None
     rows = status_rows(records)
     if as_json:
         trigger = {"fired": decision.fired, "reason": decision.reason, "batches": decision.batches}
@@ -53,6 +56,17 @@ def status_command(as_json: bool) -> None:
     click.echo(f"Retrain trigger: {state}: {decision.reason}.")
 
 
+@main.command("card")
+def card_command() -> None:
+    """Print the model card of the version in the target stage (Markdown)."""
+    from stack.cards import staged_card
+
+    try:
+        click.echo(staged_card())
+    except (LookupError, SettingsError) as error:
+        raise click.ClickException(str(error)) from None
+
+
 @main.command("ui")
 @click.option("--port", default=8080, show_default=True, help="Port on 127.0.0.1.")
 def ui_command(port: int) -> None:
@@ -64,7 +78,10 @@ def ui_command(port: int) -> None:
         model = load_settings("training", TrainingConfig).model.name
     except SettingsError as error:
         raise click.ClickException(str(error)) from None
-    snapshots = build_workspace(History(config.history_path), WORKSPACE, model)
+    try:
+        snapshots = build_workspace(History(config.history_path), WORKSPACE, model)
+    except HistoryError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"{snapshots} snapshots; the dashboard answers at http://127.0.0.1:{port}")
     command = [
         sys.executable, "-m", "evidently.cli", "ui",

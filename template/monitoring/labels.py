@@ -26,8 +26,10 @@ def record_late_labels(path: str, training: TrainingConfig, monitoring: Monitori
             path,
         )
         history = History(monitoring.history_path)
-        report = record_labels(history, labels, data.task_type, by_key=not monitoring.id_column)
-    except (ValueError, FileNotFoundError) as error:
+        report = record_labels(
+            history, labels, data.task_type, by_key=not monitoring.id_column, source=path
+        )
+    except (ValueError, OSError) as error:
         raise click.ClickException(str(error).splitlines()[0]) from None
     for line in report.describe():
         click.echo(line)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ml.history import BatchRecord, History
+from ml.history import BatchRecord, History, HistoryError
 from ml.monitoring import TriggerDecision, evaluate_trigger
 from ml.settings import MonitoringConfig, ScheduleSettings, TrainingConfig
 
@@ -22,14 +22,21 @@ def check_trigger(training: TrainingConfig, monitoring: MonitoringConfig) -> Tri
     from stack.components import post_alert
 
     history = History(monitoring.history_path)
-    records = history.batches()
+    try:
+        records = history.batches()
+        decision = evaluate_trigger(records, monitoring.trigger, fired_batches(history))
+    except HistoryError as error:
+        raise click.ClickException(str(error)) from None
     log_batches_to_versions(records)
-    decision = evaluate_trigger(records, monitoring.trigger, fired_batches(history))
     if not decision.fired:
         click.echo(f"The retrain trigger holds: {decision.reason}.")
         return decision
     message = f"Retraining '{training.model.name}': {decision.reason}."
     click.echo(message)
+    click.echo(
+        "Training reads the data that configs/training.yaml names: add the batches' labelled "
+        "rows to it, or the new version learns nothing the last one did not."
+    )
     post_alert(message)
     return decision
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+from datetime import timezone
 from pathlib import Path
 
 import pandas as pd
@@ -47,13 +49,13 @@ def build_workspace(history: History, folder: Path, model: str) -> int:
     snapshots = 0
     records = history.batches()
     for record in records:
+        # Evidently compares snapshot times as they are: every one in UTC, without a zone.
+        timestamp = record.predicted_at.astimezone(timezone.utc).replace(tzinfo=None)
         figures = batch_figures(record)
         frame = pd.DataFrame([figures])
         definition = DataDefinition(numerical_columns=list(figures))
         snapshot = Report([MeanValue(column=name) for name in figures]).run(
-            Dataset.from_pandas(frame, data_definition=definition),
-            None,
-            timestamp=record.predicted_at,
+            Dataset.from_pandas(frame, data_definition=definition), None, timestamp=timestamp
         )
         workspace.add_run(
             project.id, snapshot, name=f"batch {record.batch_id} (version {record.model_version})"
@@ -61,8 +63,10 @@ def build_workspace(history: History, folder: Path, model: str) -> int:
         snapshots += 1
         drift = history.drift_snapshot(record.batch_id)
         if drift is not None:
+            report = json.loads(drift)
+            report["timestamp"] = timestamp.isoformat()
             workspace.add_run(
-                project.id, Snapshot.loads(drift), name=f"drift of batch {record.batch_id}"
+                project.id, Snapshot.load_dict(report), name=f"drift of batch {record.batch_id}"
             )
             snapshots += 1
     metric = records[-1].metric if records else "metric"

@@ -46,6 +46,8 @@ def batch_inference(
             drift_summary=drift_summary,
             max_drifted_share=drift.max_drifted_share,
             max_missing_share_increase=drift.max_missing_share_increase,
+            monitoring=monitoring,
+            data_version=data_version,
         )
     predictions, probabilities = inference_predict(
         dataset_inf=dataset_inf,

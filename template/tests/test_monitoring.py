@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, roc_auc_score
 
 from ml.estimation import PerformanceEstimator
-from ml.history import BatchRecord, History
+from ml.history import BatchRecord, History, HistoryError
 from ml.monitoring import (
     PREDICTION_ID,
     batch_key,
@@ -49,6 +49,7 @@ def record_batch(history: History, number: int, truth: np.ndarray, seed: int) ->
         model_version=1,
         rows=len(truth),
         metric="accuracy",
+        classes=["0", "1"],
     )
     history.write_batch(record, stored)
     return stored.assign(truth=truth)
@@ -80,7 +81,7 @@ def test_labels_join_once_and_realize_the_plain_metric(history: History) -> None
     labels = pd.DataFrame({PREDICTION_ID: batch[PREDICTION_ID], "target": batch["truth"]})
 
     first_half = check_labels(labels.iloc[:150], PREDICTION_ID, "target", "classification", "f")
-    report = record_labels(history, first_half, "classification", by_key=True)
+    report = record_labels(history, first_half, "classification", by_key=True, source="f")
     assert report.matched == {batch_key("data", 1): 150}
     record = history.batches()[0]
     assert record.labelled_rows == 150 and record.labelled_share == 0.5
@@ -100,7 +101,7 @@ def test_labels_join_once_and_realize_the_plain_metric(history: History) -> None
     everything = check_labels(
         pd.concat([labels, unknown]), PREDICTION_ID, "target", "classification", "f"
     )
-    report = record_labels(history, everything, "classification", by_key=True)
+    report = record_labels(history, everything, "classification", by_key=True, source="f")
     assert report.repeated == 150 and report.changed == 0
     assert report.unknown == ["nobody-1", "nobody-2"]
     assert "2 ids match no recorded prediction ('nobody-1', 'nobody-2')" in report.describe()[-1]
@@ -138,7 +139,7 @@ def test_a_refused_file_loses_nothing(history: History) -> None:
     batch = record_batch(history, 1, truth, seed=2)
     labels = pd.DataFrame({PREDICTION_ID: batch[PREDICTION_ID], "target": truth})
     record_labels(history, check_labels(labels, PREDICTION_ID, "target", "classification", "f"),
-                  "classification", by_key=True)  # fmt: skip
+                  "classification", by_key=True, source="f")  # fmt: skip
     before = history.batches()[0]
     with pytest.raises(ValueError):
         check_labels(labels.assign(target=None), PREDICTION_ID, "target", "classification", "f")
@@ -228,3 +229,49 @@ def test_log_loss_is_not_estimated() -> None:
     estimator = PerformanceEstimator("classification", "log_loss", ["0", "1"])
     assert not estimator.estimable
     assert estimator.estimate(pd.DataFrame(), np.array([0]), np.array([[0.5, 0.5]])) is None
+
+
+def labelled(batch: pd.DataFrame, values: object) -> pd.DataFrame:
+    labels = pd.DataFrame({PREDICTION_ID: batch[PREDICTION_ID], "target": values})
+    return check_labels(labels, PREDICTION_ID, "target", "classification", "f")
+
+
+def test_labels_in_another_spelling_of_a_class_are_read_and_others_refused(
+    history: History,
+) -> None:
+    truth = np.random.default_rng(3).integers(0, 2, 50)
+    batch = record_batch(history, 1, truth, seed=3)
+    record_labels(history, labelled(batch, truth.astype(float)), "classification", True, "f")
+    record = history.batches()[0]
+    assert record.realized["accuracy"] == pytest.approx(accuracy_score(truth, batch["prediction"]))
+    with pytest.raises(ValueError, match="'yes' is not a class of model version 1 \\(0, 1\\)"):
+        record_labels(history, labelled(batch, "yes"), "classification", True, "f")
+    assert history.batches()[0] == record
+    assert history.labels(record.batch_id)["label"].tolist() == truth.astype(str).tolist()
+
+
+def test_own_ids_in_two_batches_are_refused_and_change_nothing(history: History) -> None:
+    truth = np.zeros(20, dtype=int)
+    first = record_batch(history, 1, truth, seed=4)
+    second = record_batch(history, 2, truth, seed=5)
+    # Own ids, as a user's id_column gives them: the same customers in both batches.
+    for batch_id in (first[PREDICTION_ID].iloc[0][:12], second[PREDICTION_ID].iloc[0][:12]):
+        stored = history.predictions(batch_id)
+        history._write_frame(  # the test rewrites the ids as a user's own
+            f"{batch_id}.predictions.parquet",
+            stored.assign(**{PREDICTION_ID: [f"customer-{n}" for n in range(20)]}),
+        )
+    labels = pd.DataFrame({PREDICTION_ID: [f"customer-{n}" for n in range(20)], "target": 0})
+    checked = check_labels(labels, PREDICTION_ID, "target", "classification", "f")
+    with pytest.raises(ValueError, match="belongs to more than one batch"):
+        record_labels(history, checked, "classification", by_key=False, source="f")
+    assert all(record.labelled_rows == 0 for record in history.batches())
+
+
+def test_a_damaged_record_is_named_in_one_line(history: History) -> None:
+    record_batch(history, 1, np.zeros(5, dtype=int), seed=6)
+    [path] = Path(history.root, "batches").glob("*[0-9a-f].json")
+    path.write_text(path.read_text()[:40])
+    with pytest.raises(HistoryError, match=f"{path} is damaged .*: restore it") as error:
+        history.batches()
+    assert "\n" not in str(error.value)

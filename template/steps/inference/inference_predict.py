@@ -38,7 +38,7 @@ def inference_predict(
     `prediction_id` (the rows' own ids when `id_column` names them, which the loader
     put in the index), the batch's id, the model version and the time it was
     predicted. The batch id follows the data's digest (`data_version`, or the rows'
-    index for rows held out of training) and the version, so a batch predicted again
+    index for rows held out of training) and the version's id, so a batch predicted again
     keeps its ids. Regressors, and classifiers without probabilities, give no columns
     of probabilities.
     """
@@ -55,7 +55,8 @@ def inference_predict(
     for warning in result.warnings:
         logger.warning(warning)
     digest = data_version or pd.util.hash_pandas_object(dataset_inf.index).sum()
-    key = batch_key(digest, context.model.name, served.version)
+    # The version's id, not its number: numbers start again in a new ZenML store.
+    key = batch_key(digest, context.model.id)
     ids = (
         own_prediction_ids(dataset_inf.index.to_series(), id_column)
         if id_column

@@ -76,6 +76,7 @@ def batch_recorder(
         model_version=model.number,
         rows=len(predictions),
         metric=metric,
+        classes=contract.get("target_classes"),  # classifiers only
         drifted_share=drift_summary.drifted_share if drift_summary else None,
         drifted_columns=drift_summary.drifted_columns if drift_summary else [],
         estimated=estimate.value if estimate else None,
