@@ -271,7 +271,7 @@ def check_dashboard(project: Path) -> None:
             },
             timeout=30,
         )
-        assert series.status_code == 200, series.text[:500]
+        assert series.is_success, series.text[:500]
         [estimated] = series.json()["series"]
         assert len(estimated["values"]) == len(SHIFTS)  # the refused batch has no estimate
     finally:

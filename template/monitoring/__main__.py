@@ -10,7 +10,7 @@ import click
 
 from ml.data import PROJECT_ROOT
 from ml.history import History, HistoryError
-from ml.monitoring import evaluate_trigger, status_line, status_rows
+from ml.monitoring import status_line, status_rows
 from ml.settings import MonitoringConfig, SettingsError, TrainingConfig, load_settings
 from upstream import exit_without_teardown
 
@@ -34,15 +34,9 @@ def main() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
 def status_command(as_json: bool) -> None:
     """Print a line per batch (time, version, rows, drift, metric, labels) and the trigger."""
-    from monitoring.trigger import fired_batches
+    from monitoring.trigger import read_history
 
-    config = load_config()
-    history = History(config.history_path)
-    try:
-        records = history.batches()
-        decision = evaluate_trigger(records, config.trigger, fired_batches(history))
-    except HistoryError as error:
-        raise click.ClickException(str(error)) from None
+    history, records, decision = read_history(load_config())
     rows = status_rows(records)
     if as_json:
         trigger = {"fired": decision.fired, "reason": decision.reason, "batches": decision.batches}

@@ -21,12 +21,7 @@ def check_trigger(training: TrainingConfig, monitoring: MonitoringConfig) -> Tri
     """
     from stack.components import post_alert
 
-    history = History(monitoring.history_path)
-    try:
-        records = history.batches()
-        decision = evaluate_trigger(records, monitoring.trigger, fired_batches(history))
-    except HistoryError as error:
-        raise click.ClickException(str(error)) from None
+    _, records, decision = read_history(monitoring)
     log_batches_to_versions(records)
     if not decision.fired:
         click.echo(f"The retrain trigger holds: {decision.reason}.")
@@ -39,6 +34,25 @@ def check_trigger(training: TrainingConfig, monitoring: MonitoringConfig) -> Tri
     )
     post_alert(message)
     return decision
+
+
+def read_history(
+    monitoring: MonitoringConfig,
+) -> tuple[History, list[BatchRecord], TriggerDecision]:
+    """Return the history, its batches, and what the trigger decides on them now.
+
+    A damaged history, or one the stack cannot reach, stops the command in one line.
+    """
+    history = History(monitoring.history_path)
+    try:
+        records = history.batches()
+        return (
+            history,
+            records,
+            evaluate_trigger(records, monitoring.trigger, fired_batches(history)),
+        )
+    except HistoryError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def fired_batches(history: History) -> set[str]:
