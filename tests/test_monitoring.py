@@ -191,6 +191,14 @@ def test_batches_labels_estimates_and_the_retrain_trigger(running_project, tmp_p
     assert "Data quality gates failed" in output
     last = status(project)["batches"][-1]
     assert last["refused"] is True and last["drifted_share"] >= 0.5 and last["rows"] == BATCH_ROWS
+    # Let through later, the same batch is predicted and recorded in its place.
+    settings["parameters"]["drift"]["max_drifted_share"] = 1.0
+    batch_config.write_text(yaml.safe_dump(settings, sort_keys=False))
+    run(project, "--only-inference")
+    again = status(project)["batches"]
+    assert len(again) == len(SHIFTS) + 1
+    assert again[-1]["batch_id"] == last["batch_id"] and again[-1]["refused"] is False
+    assert again[-1]["estimated"] is not None
 
     card = run_in_project(project, ["-m", "monitoring", "card"], capture=True).stdout
     assert f"version {state['staged_version']}" in card.lower()
@@ -255,7 +263,7 @@ def check_dashboard(project: Path) -> None:
         assert titles[0].startswith("accuracy per batch: estimated before labels")
         snapshots = httpx.get(f"{base}/projects/{workspace_project['id']}/snapshots", timeout=10)
         # Each batch's figures, and its drift report where drift was checked.
-        assert len(snapshots.json()) == 2 * len(SHIFTS) + 1  # the refused batch: figures
+        assert len(snapshots.json()) == 2 * (len(SHIFTS) + 1)
         # What the line plots draw: the estimate of every batch, in time order.
         series = httpx.post(
             f"{base}/v2/snapshots/{workspace_project['id']}/data_series_batch",
@@ -273,7 +281,7 @@ def check_dashboard(project: Path) -> None:
         )
         assert series.is_success, series.text[:500]
         [estimated] = series.json()["series"]
-        assert len(estimated["values"]) == len(SHIFTS)  # the refused batch has no estimate
+        assert len(estimated["values"]) == len(SHIFTS) + 1
     finally:
         server.terminate()
         server.wait(timeout=30)

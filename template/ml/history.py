@@ -117,9 +117,12 @@ class History:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def has_batch(self, batch_id: str) -> bool:
-        """Tell whether the batch is already recorded."""
-        return self._exists(self._path("batches", f"{batch_id}.json"))
+    def batch(self, batch_id: str) -> BatchRecord | None:
+        """Return a batch's record, or None when it is not recorded."""
+        path = self._path("batches", f"{batch_id}.json")
+        if not self._exists(path):
+            return None
+        return self._read_record(path)
 
     def write_batch(
         self,
@@ -154,18 +157,20 @@ class History:
         for name in names:
             name = str(name).rsplit("/", 1)[-1]
             if name.endswith(".json") and not name.endswith(".drift.json"):
-                path = self._path("batches", name)
-                with self._open(path, "rb") as file:
-                    content = file.read()
-                try:
-                    records.append(BatchRecord.model_validate_json(content))
-                except ValidationError as error:
-                    problem = error.errors()[0]["msg"]
-                    raise HistoryError(
-                        f"{path} is damaged ({problem}): restore it from a copy, or delete "
-                        "it and its batch's files to forget that batch."
-                    ) from None
+                records.append(self._read_record(self._path("batches", name)))
         return sorted(records, key=lambda record: (record.predicted_at, record.batch_id))
+
+    def _read_record(self, path: str) -> BatchRecord:
+        """Return the record in `path`, or name the damaged file in one line."""
+        with self._open(path, "rb") as file:
+            content = file.read()
+        try:
+            return BatchRecord.model_validate_json(content)
+        except ValidationError as error:
+            raise HistoryError(
+                f"{path} is damaged ({error.errors()[0]['msg']}): restore it from a copy, or "
+                "delete it and its batch's files to forget that batch."
+            ) from None
 
     def predictions(self, batch_id: str, columns: list[str] | None = None) -> pd.DataFrame:
         """Return a batch's predictions: prediction_id, the prediction, probabilities."""

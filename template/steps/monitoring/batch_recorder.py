@@ -28,7 +28,8 @@ def batch_recorder(
 ) -> Annotated[BatchRecord, "batch_record"]:
     """Return the batch's record, written to the history and to the model version's metadata.
 
-    A batch predicted again from the cache is the same batch: it is not recorded twice.
+    A batch predicted again (from the cache or not) is the same batch: it is not
+    recorded twice.
 
     The metric is estimated by the version's `performance_estimator` on a seeded sample
     of at most `monitoring.estimate_rows` rows; a version trained before estimates
@@ -40,9 +41,11 @@ def batch_recorder(
     target = contract["target_column"]
     batch_id = str(predictions["batch_id"].iloc[0])
     history = History(monitoring.history_path)
-    if history.has_batch(batch_id):
+    recorded = history.batch(batch_id)
+    # A batch the drift gate refused before, and now let through, is recorded anew.
+    if recorded is not None and not recorded.refused:
         logger.info("Batch %s is in the history already; it is not recorded again.", batch_id)
-        return next(record for record in history.batches() if record.batch_id == batch_id)
+        return recorded
 
     estimator_artifact = model.get_artifact("performance_estimator")
     estimator = estimator_artifact.load() if estimator_artifact is not None else None
