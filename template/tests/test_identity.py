@@ -173,7 +173,9 @@ def test_nothing_listening_is_not_answering() -> None:
 def service_app(auth_key: str | None) -> FastAPI:
     """Return a FastAPI app with the service's routes installed, as ZenML's app runner would."""
     app = FastAPI()
-    runner = SimpleNamespace(asgi_app=app, deployment=deployment_record(OURS, auth_key))
+    runner = SimpleNamespace(
+        asgi_app=app, deployment=deployment_record(OURS, auth_key), service=None
+    )
     http.install(runner, max_request_bytes=1000)
     return app
 
