@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -273,6 +274,7 @@ def split_train_test(
     target = frame[target_column]
     if stratify:
         check_classes(target)
+        check_stratified_sizes(target, test_size)
     features_trn, features_tst, target_trn, target_tst = train_test_split(
         frame.drop(columns=[target_column]),
         target,
@@ -302,6 +304,25 @@ def check_classes(target: pd.Series) -> None:
             f"The class {rare.index[0]} of '{target.name}' has a single row, too few to "
             "split into training and test rows: add rows of it, or drop them."
         )
+
+
+def check_stratified_sizes(target: pd.Series, test_size: float) -> None:
+    """Raise a ValueError naming the fix when a stratified split cannot hold every class.
+
+    The split puts each class in both the training and the test rows, so each needs at
+    least as many rows as there are classes; the sizes are computed as scikit-learn does.
+    """
+    classes = target.nunique()
+    test_rows = math.ceil(test_size * len(target))
+    train_rows = math.floor((1 - test_size) * len(target))
+    for part, rows in (("test", test_rows), ("training", train_rows)):
+        if rows < classes:
+            raise ValueError(
+                f"The {part} split of {len(target)} rows holds {rows}, fewer than the "
+                f"{classes} classes of '{target.name}' a stratified split puts in it: add "
+                f"rows, or change preprocessing.test_size ({test_size}) in "
+                "configs/training.yaml."
+            )
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, setting: str) -> Path:
