@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import logging
 import os
 import sys
 import threading
@@ -59,6 +60,36 @@ def _exit_status(code: object) -> int:
         return code
     print(code, file=sys.stderr)
     return 1
+
+
+# The logger with which ZenML's local orchestrator reports a failed step, traceback included.
+LOCAL_ORCHESTRATOR_LOGGER = "zenml.orchestrators.local.local_orchestrator"
+
+
+def failed_steps_without_traceback(expected: tuple[type[BaseException], ...]) -> None:
+    """Make the local orchestrator report a step failed by an `expected` error in one line.
+
+    ZenML logs every failed step with its traceback, then the run fails with the same
+    error, which `run.py` prints as one line naming the fix. For the project's own data
+    errors the traceback only buries that line; any other error keeps its traceback.
+    """
+    logger = logging.getLogger(LOCAL_ORCHESTRATOR_LOGGER)
+    if not any(isinstance(known, _NoTracebackFor) for known in logger.filters):
+        logger.addFilter(_NoTracebackFor(expected))
+
+
+class _NoTracebackFor(logging.Filter):
+    """Drops the traceback from records whose exception is one of `expected`."""
+
+    def __init__(self, expected: tuple[type[BaseException], ...]) -> None:
+        super().__init__()
+        self.expected = expected
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], self.expected):
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 def cache_package_lookups() -> None:

@@ -2,6 +2,7 @@
 
 import importlib.metadata
 import inspect
+import logging
 import subprocess
 import sys
 import textwrap
@@ -14,8 +15,10 @@ from zenml.utils import source_utils
 
 from upstream import (
     DEPLOYMENT_POLL_SECONDS,
+    LOCAL_ORCHESTRATOR_LOGGER,
     _packages_by_module,
     cache_package_lookups,
+    failed_steps_without_traceback,
     run_state,
     short_deployment_polls,
 )
@@ -194,3 +197,36 @@ def test_zenml_still_hands_an_app_extension_the_parts_serving_uses() -> None:
     assert {"extension", "extension_kwargs"} <= set(AppExtensionSpec.model_fields)
     settings = set(DeploymentSettings.model_fields)
     assert {"deployment_service_class", "app_extensions", "uvicorn_host"} <= settings
+
+
+def test_a_step_failed_by_a_data_error_is_logged_without_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from ml.data import DataError
+
+    logger = logging.getLogger(LOCAL_ORCHESTRATOR_LOGGER)
+    kept = list(logger.filters)
+    try:
+        failed_steps_without_traceback((DataError,))
+        failed_steps_without_traceback((DataError,))
+        assert len(logger.filters) == len(kept) + 1
+        for error in (DataError("add rows"), RuntimeError("a bug")):
+            try:
+                raise error
+            except Exception:
+                logger.exception("Step %s failed.", "train_data_splitter")
+    finally:
+        logger.filters[:] = kept
+    data_error, bug = caplog.records[-2:]
+    assert data_error.getMessage() == "Step train_data_splitter failed."
+    assert data_error.exc_info is None
+    assert bug.exc_info is not None and "RuntimeError: a bug" in caplog.text
+
+
+def test_zenml_still_logs_a_failed_step_with_its_traceback_there() -> None:
+    # When this fails, ZenML reports failed steps elsewhere: move the filter there.
+    from zenml.orchestrators.local import local_orchestrator
+
+    assert local_orchestrator.logger.name == LOCAL_ORCHESTRATOR_LOGGER
+    source = inspect.getsource(local_orchestrator.LocalOrchestrator.submit_pipeline)
+    assert 'logger.exception("Step %s failed.", step_name)' in source
