@@ -88,7 +88,13 @@ def predict(rows: pd.DataFrame, served: ServedModel, with_probabilities: bool = 
 def rows_without_features(frame: pd.DataFrame, contract: dict[str, Any]) -> int:
     """Return how many rows hold a gap in every column the model reads."""
     used = [name for name, spec in contract["columns"].items() if spec.get("role") not in LEFT_OUT]
-    return int(frame[used].isna().all(axis=1).sum()) if used else 0
+    if not used:
+        return 0
+    # Column by column: selecting the columns would copy a large batch whole.
+    empty = np.ones(len(frame), dtype=bool)
+    for name in used:
+        empty &= frame[name].isna().to_numpy()
+    return int(empty.sum())
 
 
 def numeric_gaps_as_floats(frame: pd.DataFrame, contract: dict[str, Any]) -> pd.DataFrame:
