@@ -251,6 +251,7 @@ class ServingSettings(Settings):
 
     deployment_name: str = Field(min_length=1)
     max_request_bytes: int = Field(ge=1024)
+    max_concurrent_runs: int = Field(ge=1)
     deploy_timeout: int = Field(ge=1)
 
 

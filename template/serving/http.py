@@ -12,8 +12,9 @@ Statuses: 401 without the right key (checked before the body is read), 413 for a
 over the limit, 400 for a body that is not JSON or nests too deep to read, 422 for a
 request the contract refuses (a missing column, a changed type, a key named twice, no
 rows, another parameter, a number beyond a 64-bit float, a list or object as a value),
-500 for anything else, with a one-line `detail` and never a stack trace. Every refusal
-is made before `/invoke` records a run.
+503 with Retry-After when `/invoke` is recording as many runs as it may at once, 500 for
+anything else, with a one-line `detail` and never a stack trace. Every refusal is made
+before `/invoke` records a run.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import hmac
 import json
 import logging
 import math
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -52,6 +54,8 @@ KEYED_PATHS = (
     "/openapi.json",
 )
 REQUEST_SHAPE = '{"parameters": {"rows": [{"column": value, ...}, ...]}}'
+# What a 503 asks a caller to wait before it calls /invoke again.
+RETRY_AFTER_SECONDS = 1
 # Integers that numpy holds exactly; larger ones are read as floats, as JSON clients do.
 INT64_RANGE = range(-(2**63), 2**63)
 # A float64 has at most 309 integer digits; longer integers are refused before conversion.
@@ -62,12 +66,13 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class RequestError(Exception):
-    """A request the service refuses, with its HTTP status and a one-line reason."""
+    """A request the service refuses, with its HTTP status, a one-line reason and headers."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.headers = headers or {}
 
 
 async def send_error(send: Send, status: int, detail: str, headers: dict[str, str]) -> None:
@@ -245,6 +250,7 @@ def add_endpoints(
     app: FastAPI,
     auth_key: str | None,
     max_request_bytes: int,
+    max_concurrent_runs: int,
     served_model: Callable[[], ServedModel],
     record_run: Callable[[list[dict[str, Any]]], dict[str, Any]],
     identity: dict[str, Any],
@@ -252,14 +258,27 @@ def add_endpoints(
     """Add the prediction endpoints, `/identity` and their guard to a FastAPI app.
 
     `served_model` returns the loaded version; `record_run` runs the online inference
-    pipeline on rows that passed every check here, and returns its answer.
+    pipeline on rows that passed every check here, and returns its answer. At most
+    `max_concurrent_runs` runs are recorded at once; `/invoke` answers 503 beyond.
     """
     app.add_middleware(RequestGuard, auth_key=auth_key, max_request_bytes=max_request_bytes)
+    recording = threading.BoundedSemaphore(max_concurrent_runs)
+    busy = (
+        f"The service is recording {max_concurrent_runs} runs already, its limit: retry "
+        f"after {RETRY_AFTER_SECONDS} s, call {PREDICT_PATH} (it records no run), or raise "
+        "max_concurrent_runs in configs/serving.yaml."
+    )
 
     def run_pipeline(rows: list[dict[str, Any]]) -> dict[str, Any]:
         served = served_model()
         enforce_contract(records_to_frame(rows), served.contract)  # 422 before any run
-        return record_run(rows)
+        # Beyond the limit, runs would wait for the store's connections and fail.
+        if not recording.acquire(blocking=False):
+            raise RequestError(503, busy, {"retry-after": str(RETRY_AFTER_SECONDS)})
+        try:
+            return record_run(rows)
+        finally:
+            recording.release()
 
     def predict_directly(rows: list[dict[str, Any]]) -> dict[str, Any]:
         served = served_model()
@@ -270,7 +289,9 @@ def add_endpoints(
             rows = parse_rows(await request.body())
             return JSONResponse(await run_in_threadpool(handler, rows))
         except RequestError as error:
-            return JSONResponse({"detail": error.detail}, status_code=error.status)
+            return JSONResponse(
+                {"detail": error.detail}, status_code=error.status, headers=error.headers
+            )
         except ContractViolation as error:
             return JSONResponse({"detail": str(error)}, status_code=422)
         except Exception as error:  # noqa: BLE001 - the client gets one line, never a trace
@@ -325,7 +346,7 @@ def add_endpoints(
         return await answer(request, predict_directly)
 
 
-def install(app_runner: Any, max_request_bytes: int) -> None:
+def install(app_runner: Any, max_request_bytes: int, max_concurrent_runs: int) -> None:
     """Install the prediction endpoints, their guard and error handlers on the service.
 
     A ZenML app extension: it runs once, when the deployment's FastAPI app is built.
@@ -351,6 +372,7 @@ def install(app_runner: Any, max_request_bytes: int) -> None:
         app,
         auth_key=deployment.auth_key,
         max_request_bytes=max_request_bytes,
+        max_concurrent_runs=max_concurrent_runs,
         served_model=served_model,
         record_run=record_run,
         identity=ServiceIdentity.of(deployment).as_json(),

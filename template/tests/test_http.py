@@ -1,8 +1,11 @@
 """The service's HTTP contract, through an ASGI client: the guard, row parsing and auth."""
 
-from collections.abc import Iterator
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pandas as pd
 import pytest
 from conftest import as_records
@@ -17,16 +20,28 @@ IDENTITY = {"deployment": "test", "model_version": 3}
 
 
 class Service:
-    """The endpoints on a FastAPI app, and the rows each `/invoke` run was recorded with."""
+    """The endpoints on a FastAPI app, and the rows each `/invoke` run was recorded with.
 
-    def __init__(self, served: ServedModel, auth_key: str | None, max_request_bytes: int) -> None:
+    Each run starts by calling `on_run`, which may hold it, as a slow store would.
+    """
+
+    def __init__(
+        self,
+        served: ServedModel,
+        auth_key: str | None,
+        max_request_bytes: int = 20_000,
+        max_concurrent_runs: int = 4,
+        on_run: Callable[[], object] = lambda: None,
+    ) -> None:
         self.served = served
         self.recorded: list[list[dict[str, Any]]] = []
+        self.on_run = on_run
         self.app = FastAPI()
         add_endpoints(
             self.app,
             auth_key=auth_key,
             max_request_bytes=max_request_bytes,
+            max_concurrent_runs=max_concurrent_runs,
             served_model=lambda: served,
             record_run=self.record_run,
             identity=IDENTITY,
@@ -34,6 +49,7 @@ class Service:
 
     def record_run(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
         """Predict the rows as the online pipeline's step does, and note the run."""
+        self.on_run()
         self.recorded.append(rows)
         outputs = predict(records_to_frame(rows), self.served).as_outputs(self.served.version)
         return {"outputs": outputs, "run_id": f"run-{len(self.recorded)}"}
@@ -41,7 +57,7 @@ class Service:
 
 @pytest.fixture
 def service(served: ServedModel) -> Iterator[tuple[Service, TestClient]]:
-    keyed = Service(served, auth_key=KEY, max_request_bytes=20_000)
+    keyed = Service(served, auth_key=KEY)
     with TestClient(keyed.app, headers={"Authorization": f"Bearer {KEY}"}) as client:
         yield keyed, client
 
@@ -141,9 +157,56 @@ def test_integers_beyond_int64_are_read_as_the_floats_they_are(
 
 
 def test_without_a_key_every_path_answers_without_one(served: ServedModel) -> None:
-    open_service = Service(served, auth_key=None, max_request_bytes=20_000)
+    open_service = Service(served, auth_key=None)
     with TestClient(open_service.app) as client:
         assert client.get("/identity").json() == IDENTITY
         answer = client.post("/predict", json=body([{"signal": 1.0, "noise": 0.0}]))
         assert answer.status_code == 422
         assert "lacks columns the model was trained on: colour" in answer.json()["detail"]
+
+
+def test_invoke_beyond_the_run_limit_answers_503_while_predict_keeps_answering(
+    served: ServedModel, rows: list[dict[str, Any]]
+) -> None:
+    limit, callers = 4, 50
+    arrived = threading.Semaphore(0)
+    release = threading.Event()
+
+    def hold_the_run() -> None:
+        arrived.release()
+        assert release.wait(timeout=30), "the test never released the runs"
+
+    service = Service(served, auth_key=None, max_concurrent_runs=limit, on_run=hold_the_run)
+    expected = predict(records_to_frame(rows), served).as_outputs(3)
+
+    async def load() -> tuple[list[httpx.Response], httpx.Response, list[httpx.Response]]:
+        transport = httpx.ASGITransport(app=service.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            calls = [
+                asyncio.ensure_future(client.post("/invoke", json=body(rows)))
+                for _ in range(callers)
+            ]
+            for _ in range(limit):  # every run the limit allows is now held
+                assert await asyncio.to_thread(arrived.acquire, timeout=30)
+            refused = []
+            for finished in asyncio.as_completed(calls):
+                refused.append(await finished)
+                if len(refused) == callers - limit:
+                    break
+            meanwhile = await client.post("/predict", json=body(rows))
+            release.set()
+            return refused, meanwhile, await asyncio.gather(*calls)
+
+    try:
+        refused, meanwhile, answers = asyncio.run(asyncio.wait_for(load(), timeout=60))
+    finally:
+        release.set()
+    assert meanwhile.status_code == 200 and meanwhile.json()["outputs"] == expected
+    assert {answer.status_code for answer in refused} == {503}
+    assert refused[0].headers["retry-after"] == "1"
+    assert refused[0].json()["detail"].startswith("The service is recording 4 runs already")
+    assert sorted(answer.status_code for answer in answers) == [200] * limit + [503] * (
+        callers - limit
+    )
+    assert all(a.json()["outputs"] == expected for a in answers if a.status_code == 200)
+    assert len(service.recorded) == limit
