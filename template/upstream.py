@@ -1,8 +1,9 @@
-"""Workarounds for slow spots in the libraries the project runs on.
+"""Workarounds for slow spots and missing interfaces in the libraries the project runs on.
 
-Each one is measured here and reported in docs/upstream.md, and a test in
-tests/test_upstream.py fails once the library changes the code it works around, so
-that the workaround is removed rather than kept out of habit.
+The only module that touches a library's private names. Each workaround is reported in
+docs/upstream.md, and a test in tests/test_upstream.py fails once the library changes
+the code it works around, so that the workaround is fixed or removed rather than kept
+out of habit, or left to fail silently.
 """
 
 from __future__ import annotations
