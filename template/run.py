@@ -143,6 +143,11 @@ def run_pipeline(
 
     from zenml import Model
 
+    from ml.contract import ContractViolation
+    from ml.data import DataError
+    from upstream import failed_steps_without_traceback
+
+    failed_steps_without_traceback((DataError, ContractViolation))
     pipeline = getattr(importlib.import_module(f"pipelines.{pipeline_name}"), pipeline_name)
     options: dict[str, Any] = {
         "parameters": parameters,

@@ -1,14 +1,16 @@
-"""Workarounds for slow spots in the libraries the project runs on.
+"""Workarounds for slow spots and missing interfaces in the libraries the project runs on.
 
-Each one is measured here and reported in docs/upstream.md, and a test in
-tests/test_upstream.py fails once the library changes the code it works around, so
-that the workaround is removed rather than kept out of habit.
+The only module that touches a library's private names. Each workaround is reported in
+docs/upstream.md, and a test in tests/test_upstream.py fails once the library changes
+the code it works around, so that the workaround is fixed or removed rather than kept
+out of habit, or left to fail silently.
 """
 
 from __future__ import annotations
 
 import atexit
 import functools
+import logging
 import os
 import sys
 import threading
@@ -59,6 +61,36 @@ def _exit_status(code: object) -> int:
         return code
     print(code, file=sys.stderr)
     return 1
+
+
+# The logger with which ZenML's local orchestrator reports a failed step, traceback included.
+LOCAL_ORCHESTRATOR_LOGGER = "zenml.orchestrators.local.local_orchestrator"
+
+
+def failed_steps_without_traceback(expected: tuple[type[BaseException], ...]) -> None:
+    """Make the local orchestrator report a step failed by an `expected` error in one line.
+
+    ZenML logs every failed step with its traceback, then the run fails with the same
+    error, which `run.py` prints as one line naming the fix. For the project's own data
+    errors the traceback only buries that line; any other error keeps its traceback.
+    """
+    logger = logging.getLogger(LOCAL_ORCHESTRATOR_LOGGER)
+    if not any(isinstance(known, _NoTracebackFor) for known in logger.filters):
+        logger.addFilter(_NoTracebackFor(expected))
+
+
+class _NoTracebackFor(logging.Filter):
+    """Drops the traceback from records whose exception is one of `expected`."""
+
+    def __init__(self, expected: tuple[type[BaseException], ...]) -> None:
+        super().__init__()
+        self.expected = expected
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], self.expected):
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 def cache_package_lookups() -> None:
@@ -125,3 +157,63 @@ class _WatchedSleeps:
         if self.on_wait is not None:
             self.on_wait()
         time.sleep(wanted if self.cap is None else min(wanted, self.cap))
+
+
+# The online service: ZenML's deployment internals that serving/ builds on. ZenML 0.98
+# offers them as extension points (a service class, app extensions) without a stable
+# interface, so each is reached here only, and tests/test_upstream.py checks its shape.
+
+ROWS_PARAMETER = "rows"
+
+
+def deployment_app_parts(app_runner: Any) -> tuple[Any, Any, Any]:
+    """Return an app extension's FastAPI app, deployment and deployment service."""
+    return app_runner.asgi_app, app_runner.deployment, app_runner.service
+
+
+def run_state() -> Any:
+    """Return what the pipeline's init hook returned, in the service's process."""
+    from zenml.steps.step_context import get_or_create_run_context
+
+    return get_or_create_run_context().state
+
+
+def record_pipeline_run(
+    service: Any, parameters: dict[str, Any]
+) -> tuple[bool, str | None, dict[str, Any] | None]:
+    """Run the deployed pipeline once on `parameters`, as `/invoke` does.
+
+    Returns whether the run succeeded, its id and its outputs (in memory: the outputs
+    are not stored as artifacts).
+    """
+    request_model, _ = service.get_pipeline_invoke_models()
+    response = service.execute_pipeline(
+        request_model(parameters=parameters, skip_artifact_materialization=True)
+    )
+    run_id = str(response.metadata.run_id) if response.metadata.run_id else None
+    return response.success, run_id, response.outputs
+
+
+def rows_kept_out_of_store(service_class: type) -> type:
+    """Return a subclass of a deployment service that stores no request rows.
+
+    ZenML stores the parameters of every request in the snapshot of its run. The
+    subclass stores the snapshot with the `rows` parameter left at its default (no
+    rows), and hands the rows to the step only through the snapshot held in this
+    process's memory.
+    """
+
+    class RowsKeptOutOfStore(service_class):  # type: ignore[misc, valid-type]
+        def _prepare_execute_with_orchestrator(
+            self, run_name: str | None, resolved_params: dict[str, Any]
+        ) -> tuple[Any, Any]:
+            stored = {
+                name: value for name, value in resolved_params.items() if name != ROWS_PARAMETER
+            }
+            run, snapshot = super()._prepare_execute_with_orchestrator(run_name, stored)
+            for step in snapshot.step_configurations.values():
+                if ROWS_PARAMETER in step.config.parameters:
+                    step.config.parameters[ROWS_PARAMETER] = resolved_params.get(ROWS_PARAMETER, [])
+            return run, snapshot
+
+    return RowsKeptOutOfStore

@@ -114,6 +114,7 @@ PROJECT_FILES = {
     "tests/test_deploy.py",
     "tests/test_drift.py",
     "tests/test_evaluation.py",
+    "tests/test_http.py",
     "tests/test_identity.py",
     "tests/test_materializer.py",
     "tests/test_metrics.py",

@@ -7,9 +7,12 @@ rows); the tests that change what is served run last, in file order.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import subprocess
 import sys
+import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,6 +172,26 @@ def test_bad_requests_get_a_status_and_one_line(served: Served) -> None:
             413,
             "over 10485760 bytes",
         ),
+        (
+            httpx.post(
+                f"{served.url}/invoke",
+                content=b'{"parameters": {"rows": [{"signal": 1e400}]}}',
+                timeout=30,
+            ),
+            422,
+            "beyond what a 64-bit float holds (1e400)",
+        ),
+        (served.post("/invoke", [{**good[0], "signal": 10**400}]), 422, "64-bit float"),
+        (
+            httpx.post(
+                f"{served.url}/invoke",
+                content=b'{"parameters": {"rows": ' + b"[" * 5000 + b"]" * 5000 + b"}}",
+                timeout=30,
+            ),
+            400,
+            "nests lists or objects too deep",
+        ),
+        (served.post("/invoke", [{**good[0], "plan": ["pro"]}]), 422, "Column 'plan' holds a list"),
     ]
     for response, status, words in cases:
         assert response.status_code == status, response.text
@@ -196,6 +219,44 @@ def test_request_rows_are_never_stored_echoed_or_logged(served: Served) -> None:
     assert leaks == [], f"request values found in {leaks}"
     runs = zenml_cli(served.project, "pipeline", "runs", "list", "--pipeline_name=online_inference")
     assert "items found" in runs  # /invoke still records a run per request
+
+
+def test_fifty_concurrent_invoke_calls_get_the_right_answer_or_an_explicit_503(
+    served: Served,
+) -> None:
+    rows = probe(served.project)["rows"][:20]
+    expected = served.post("/predict", rows).json()["outputs"]
+    callers = 50
+
+    async def load() -> tuple[list[httpx.Response], httpx.Response]:
+        limits = httpx.Limits(max_connections=callers + 1)
+        async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+            body = {"parameters": {"rows": rows}}
+            calls = [
+                client.post(f"{served.url}/invoke", json=body, headers=served.headers)
+                for _ in range(callers)
+            ]
+            meanwhile = client.post(f"{served.url}/predict", json=body, headers=served.headers)
+            *answers, predicted = await asyncio.gather(*calls, meanwhile)
+            return answers, predicted
+
+    started = time.monotonic()
+    answers, predicted = asyncio.run(asyncio.wait_for(load(), timeout=180))
+    elapsed = time.monotonic() - started
+    statuses = Counter(answer.status_code for answer in answers)
+    assert set(statuses) <= {200, 503}, [a.text for a in answers if a.status_code not in (200, 503)]
+    assert statuses[200] >= 1, statuses
+    for answer in answers:
+        if answer.status_code == 200:
+            outputs = answer.json()["outputs"]
+            assert outputs["predictions"] == expected["predictions"]
+            assert outputs["model_version"] == expected["model_version"]
+        else:
+            assert answer.headers["retry-after"] == "1"
+            assert answer.json()["detail"].startswith("The service is recording 4 runs already")
+    assert predicted.status_code == 200 and predicted.json()["outputs"] == expected
+    assert elapsed < 120, f"50 concurrent calls took {elapsed:.0f} s"
+    print(f"50 concurrent /invoke calls: {dict(statuses)} in {elapsed:.1f} s")
 
 
 def interrupt_training(project: Path, in_step: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 from concurrent.futures import Future
 from pathlib import Path
@@ -17,6 +18,14 @@ if TYPE_CHECKING:
     from ml.settings import DataSettings
 
 logger = logging.getLogger(__name__)
+
+
+class DataError(ValueError):
+    """Rows or a data file the project cannot use; the message is one line naming the fix.
+
+    A step that fails with one is reported without a traceback (upstream.py).
+    """
+
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DATASETS = {
@@ -115,7 +124,7 @@ def read_table(path: str | Path, setting: str) -> pd.DataFrame:
     resolved = resolve_path(path)
     reader = READERS.get(resolved.suffix.lower())
     if reader is None:
-        raise ValueError(
+        raise DataError(
             f"{resolved} is neither CSV nor Parquet: point `{setting}` in configs/ at a "
             ".csv, .parquet or .pq file."
         )
@@ -129,14 +138,14 @@ def read_table(path: str | Path, setting: str) -> pd.DataFrame:
         repeated = repeated_names(written_header(resolved, options))
         frame = None if repeated else reader(resolved, **options)
     except Exception as error:
-        raise ValueError(f"Cannot read {resolved} ({setting}): {error}") from error
+        raise DataError(f"Cannot read {resolved} ({setting}): {error}") from error
     if frame is None:
-        raise ValueError(
+        raise DataError(
             f"{resolved} ({setting}) names a column more than once "
             f"({', '.join(repeated)}): keep one column of each name."
         )
     if frame.empty:
-        raise ValueError(f"The data file {resolved} ({setting}) holds no rows.")
+        raise DataError(f"The data file {resolved} ({setting}) holds no rows.")
     return frame
 
 
@@ -174,7 +183,7 @@ def load_bundled(name: str, target_column: str) -> pd.DataFrame:
     """Return a dataset bundled with scikit-learn, its label in `target_column`."""
     if name not in BUNDLED_DATASETS:
         known = ", ".join(sorted(BUNDLED_DATASETS))
-        raise ValueError(
+        raise DataError(
             f"Unknown dataset '{name}'. Use one of {known}, or 'custom' with "
             "`dataset_path`, under data in configs/training.yaml."
         )
@@ -191,12 +200,12 @@ def load_dataset(dataset: str, dataset_path: str | None, target_column: str) -> 
     """
     if dataset == "custom":
         if not dataset_path:
-            raise ValueError("`dataset: custom` needs `dataset_path` in configs/.")
+            raise DataError("`dataset: custom` needs `dataset_path` in configs/.")
         frame = read_table(dataset_path, "dataset_path")
     else:
         frame = load_bundled(dataset, target_column)
     if target_column not in frame.columns:
-        raise ValueError(
+        raise DataError(
             f"The target column '{target_column}' is not in the data; its columns are: "
             f"{', '.join(map(str, frame.columns))}. Fix `target_column` in configs/."
         )
@@ -209,7 +218,7 @@ def load_dataset(dataset: str, dataset_path: str | None, target_column: str) -> 
             target_column,
         )
     if labelled.empty:
-        raise ValueError(f"No row of the data has a value in '{target_column}'.")
+        raise DataError(f"No row of the data has a value in '{target_column}'.")
     return labelled
 
 
@@ -223,7 +232,7 @@ def split_inference_holdout(
     share of 0 holds out nothing: new rows then come from a file of their own.
     """
     if not 0.0 <= inference_share < 1.0:
-        raise ValueError(f"inference_share must be at least 0 and below 1, not {inference_share}.")
+        raise DataError(f"inference_share must be at least 0 and below 1, not {inference_share}.")
     held_out = frame.sample(frac=inference_share, random_state=random_state)
     return frame.drop(index=held_out.index), held_out
 
@@ -237,7 +246,7 @@ def load_held_out_rows(data: DataSettings, trained_on: str | None, version: str)
     """
     fix = "set inference_data_path in configs/batch_inference.yaml to a file of new rows"
     if data.inference_share == 0:
-        raise ValueError(
+        raise DataError(
             f"Model version {version} was trained on every labelled row, so none is held "
             f"out for batch inference: {fix}."
         )
@@ -247,7 +256,7 @@ def load_held_out_rows(data: DataSettings, trained_on: str | None, version: str)
             f"exists, so its held-out rows are not known: {fix}, or train again."
         )
     if data.dataset_path and file_version(data.dataset_path) != trained_on:
-        raise ValueError(
+        raise DataError(
             f"{data.dataset_path} has changed since model version {version} was trained on "
             f"it, so its held-out rows are no longer known: {fix}, or train again."
         )
@@ -273,6 +282,7 @@ def split_train_test(
     target = frame[target_column]
     if stratify:
         check_classes(target)
+        check_stratified_sizes(target, test_size)
     features_trn, features_tst, target_trn, target_tst = train_test_split(
         frame.drop(columns=[target_column]),
         target,
@@ -284,24 +294,43 @@ def split_train_test(
 
 
 def check_classes(target: pd.Series) -> None:
-    """Raise a ValueError naming the problem when a target cannot train a classifier.
+    """Raise a DataError naming the problem when a target cannot train a classifier.
 
     A classifier needs two classes at least, and a stratified split two rows of each.
     """
     counts = target.value_counts()
     if len(counts) < 2:
         only = str(counts.index[0]) if len(counts) else "none"
-        raise ValueError(
+        raise DataError(
             f"The target column '{target.name}' holds one class ({only}): a classifier "
             "needs at least two. Check target_column in configs/training.yaml, or use a "
             "regression project for a quantity."
         )
     rare = counts[counts < 2]
     if not rare.empty:
-        raise ValueError(
+        raise DataError(
             f"The class {rare.index[0]} of '{target.name}' has a single row, too few to "
             "split into training and test rows: add rows of it, or drop them."
         )
+
+
+def check_stratified_sizes(target: pd.Series, test_size: float) -> None:
+    """Raise a DataError naming the fix when a stratified split cannot hold every class.
+
+    The split puts each class in both the training and the test rows, so each needs at
+    least as many rows as there are classes; the sizes are computed as scikit-learn does.
+    """
+    classes = target.nunique()
+    test_rows = math.ceil(test_size * len(target))
+    train_rows = math.floor((1 - test_size) * len(target))
+    for part, rows in (("test", test_rows), ("training", train_rows)):
+        if rows < classes:
+            raise DataError(
+                f"The {part} split of {len(target)} rows holds {rows}, fewer than the "
+                f"{classes} classes of '{target.name}' a stratified split puts in it: add "
+                f"rows, or change preprocessing.test_size ({test_size}) in "
+                "configs/training.yaml."
+            )
 
 
 def write_table(frame: pd.DataFrame, path: str | Path, setting: str) -> Path:
@@ -309,7 +338,7 @@ def write_table(frame: pd.DataFrame, path: str | Path, setting: str) -> Path:
     resolved = resolve_path(path)
     suffix = resolved.suffix.lower()
     if suffix not in READERS:
-        raise ValueError(
+        raise DataError(
             f"{resolved} is neither CSV nor Parquet: give `{setting}` in configs/ a "
             ".csv, .parquet or .pq extension."
         )

@@ -12,6 +12,7 @@ from sklearn.pipeline import Pipeline
 
 from ml.contract import ContractViolation, enforce_contract
 from ml.preprocessing import inference_warnings
+from ml.roles import LEFT_OUT
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,12 @@ def predict(rows: pd.DataFrame, served: ServedModel, with_probabilities: bool = 
         text = checked.select_dtypes(include="object").columns
         checked = checked.assign(**{name: checked[name].fillna(np.nan) for name in text})
     warnings += inference_warnings(served.preprocess_pipeline, checked)
+    featureless = rows_without_features(checked, served.contract)
+    if featureless:
+        warnings.append(
+            f"{featureless} of {len(checked)} rows hold no feature value: their predictions "
+            "rest on imputed values alone."
+        )
     features = served.preprocess_pipeline.transform(checked)
     labels = served.model.predict(features)
     probabilities = None
@@ -76,6 +83,18 @@ def predict(rows: pd.DataFrame, served: ServedModel, with_probabilities: bool = 
             index=rows.index,
         )
     return Prediction(labels=labels, probabilities=probabilities, warnings=warnings)
+
+
+def rows_without_features(frame: pd.DataFrame, contract: dict[str, Any]) -> int:
+    """Return how many rows hold a gap in every column the model reads."""
+    used = [name for name, spec in contract["columns"].items() if spec.get("role") not in LEFT_OUT]
+    if not used:
+        return 0
+    # Column by column: selecting the columns would copy a large batch whole.
+    empty = np.ones(len(frame), dtype=bool)
+    for name in used:
+        empty &= frame[name].isna().to_numpy()
+    return int(empty.sum())
 
 
 def numeric_gaps_as_floats(frame: pd.DataFrame, contract: dict[str, Any]) -> pd.DataFrame:
@@ -99,11 +118,18 @@ def records_to_frame(rows: Sequence[Any]) -> pd.DataFrame:
 
     Nulls stay as pandas reads them (NaN in numeric columns, None in text columns,
     which `predict` treats alike). Raises a ContractViolation when a row is not a
-    mapping.
+    mapping, or a value is a list or a mapping rather than one value.
     """
     for position, row in enumerate(rows):
         if not isinstance(row, dict):
             raise ContractViolation(
                 f"Row {position} is a {type(row).__name__}, not an object of column values."
             )
+        for column, value in row.items():
+            if isinstance(value, (list, dict)):
+                kind = "a list" if isinstance(value, list) else "an object"
+                raise ContractViolation(
+                    f"Column '{column}' holds {kind} in row {position}: send one value per "
+                    "column (a string, a number, true, false or null)."
+                )
     return pd.DataFrame.from_records(list(rows))

@@ -272,6 +272,7 @@ class ServingSettings(Settings):
 
     deployment_name: str = Field(min_length=1)
     max_request_bytes: int = Field(ge=1024)
+    max_concurrent_runs: int = Field(ge=1)
     deploy_timeout: int = Field(ge=1)
 
 
@@ -305,25 +306,29 @@ def load_settings(name: str, kind: type[Config], folder: Path = CONFIGS) -> Conf
 
 
 def describe_error(path: Path, error: ValidationError) -> str:
-    """Return the first problem of a validation error as one line naming the key path.
+    """Return every problem of a validation error on one line, each naming its key path.
 
     A misspelled key also shows as the right key missing: the misspelling comes first.
     """
     problems = sorted(error.errors(), key=lambda problem: problem["type"] != "extra_forbidden")
-    first = problems[0]
-    keys = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    if first["type"] == "extra_forbidden":
-        problem = "is not a setting (check its spelling and its group)"
-    elif first["type"] == "missing":
-        problem = "is missing"
+    first, *others = [describe_problem(problem) for problem in problems]
+    tail = f"; and {'; '.join(others)}" if others else ""
+    return f"{path}: {first}{tail}."
+
+
+def describe_problem(problem: Any) -> str:
+    """Return one problem of a validation error as its key path and what is wrong."""
+    keys = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+    if problem["type"] == "extra_forbidden":
+        text = "is not a setting (check its spelling and its group)"
+    elif problem["type"] == "missing":
+        text = "is missing"
     else:
-        problem = first["msg"].removeprefix("Value error, ").rstrip(".")
+        text = problem["msg"].removeprefix("Value error, ").rstrip(".")
         # A check across a group names the key inside it: `promotion.metric: ...`.
-        inner = re.match(r"([a-z_]+(?:[.][a-z_]+)*): (.*)", problem)
+        inner = re.match(r"([a-z_]+(?:[.][a-z_]+)*): (.*)", text)
         if inner:
-            keys, problem = f"{keys}.{inner[1]}", inner[2]
-        elif "input" in first and not isinstance(first["input"], dict | list):
-            problem += f" (it is {first['input']!r})"
-    more = len(problems) - 1
-    tail = f"; and {more} more problem{'s' * (more > 1)}" if more else ""
-    return f"{path}: {keys} {problem}{tail}."
+            keys, text = f"{keys}.{inner[1]}", inner[2]
+        elif "input" in problem and not isinstance(problem["input"], dict | list):
+            text += f" (it is {problem['input']!r})"
+    return f"{keys} {text}"

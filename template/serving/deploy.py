@@ -46,6 +46,7 @@ class ServingConfig:
     deployment_name: str
     max_request_bytes: int
     deploy_timeout: int
+    max_concurrent_runs: int
 
     @classmethod
     def load(cls, folder: Path = CONFIGS) -> ServingConfig:
@@ -175,7 +176,10 @@ def deployment_settings(config: ServingConfig, deployer_flavor: str) -> Any:
         app_extensions=[
             AppExtensionSpec(
                 extension="serving.http.install",
-                extension_kwargs={"max_request_bytes": config.max_request_bytes},
+                extension_kwargs={
+                    "max_request_bytes": config.max_request_bytes,
+                    "max_concurrent_runs": config.max_concurrent_runs,
+                },
             )
         ],
         uvicorn_host=listening_host(deployer_flavor),

@@ -9,9 +9,12 @@ service is (serving/identity.py), so that a client can tell it from whatever els
 answers at its URL.
 
 Statuses: 401 without the right key (checked before the body is read), 413 for a body
-over the limit, 400 for a body that is not JSON, 422 for a request the contract refuses
-(a missing column, a changed type, a key named twice, no rows, another parameter), 500
-for anything else, with a one-line `detail` and never a stack trace.
+over the limit, 400 for a body that is not JSON or nests too deep to read, 422 for a
+request the contract refuses (a missing column, a changed type, a key named twice, no
+rows, another parameter, a number beyond a 64-bit float, a list or object as a value),
+503 with Retry-After when `/invoke` is recording as many runs as it may at once, 500 for
+anything else, with a one-line `detail` and never a stack trace. Every refusal is made
+before `/invoke` records a run.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,7 +33,7 @@ from fastapi.responses import JSONResponse
 
 from ml.contract import ContractViolation, enforce_contract, repeated_names
 from ml.prediction import ServedModel, predict, records_to_frame
-from serving.identity import IDENTITY_PATH, ServiceIdentity
+from serving.identity import IDENTITY_PATH
 
 logger = logging.getLogger(__name__)
 
@@ -49,18 +54,25 @@ KEYED_PATHS = (
     "/openapi.json",
 )
 REQUEST_SHAPE = '{"parameters": {"rows": [{"column": value, ...}, ...]}}'
+# What a 503 asks a caller to wait before it calls /invoke again.
+RETRY_AFTER_SECONDS = 1
+# Integers that numpy holds exactly; larger ones are read as floats, as JSON clients do.
+INT64_RANGE = range(-(2**63), 2**63)
+# A float64 has at most 309 integer digits; longer integers are refused before conversion.
+MAX_INTEGER_DIGITS = 309
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class RequestError(Exception):
-    """A request the service refuses, with its HTTP status and a one-line reason."""
+    """A request the service refuses, with its HTTP status, a one-line reason and headers."""
 
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.headers = headers or {}
 
 
 async def send_error(send: Send, status: int, detail: str, headers: dict[str, str]) -> None:
@@ -157,15 +169,61 @@ def refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
+class OutOfRange(ValueError):
+    """A JSON number that a 64-bit float cannot hold (json.loads would read 1e400 as inf)."""
+
+
+def shortened(text: str, limit: int = 24) -> str:
+    """Return `text`, or its start and end around an ellipsis when it is longer than `limit`."""
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]}"
+
+
+def parse_float(text: str) -> float:
+    """Return a JSON number with a fraction or exponent, or raise OutOfRange for 1e400."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise OutOfRange(shortened(text))
+    return value
+
+
+def parse_int(text: str) -> int | float:
+    """Return a JSON integer: an int within int64, a float beyond it, OutOfRange beyond that."""
+    if len(text.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise OutOfRange(shortened(text))
+    value = int(text)
+    if value in INT64_RANGE:
+        return value
+    try:
+        return float(value)
+    except OverflowError:
+        raise OutOfRange(shortened(text)) from None
+
+
 def parse_rows(body: bytes) -> list[dict[str, Any]]:
     """Return the rows of a request body, or raise a RequestError that says what is wrong."""
     try:
         payload = json.loads(
-            body, parse_constant=refuse_constant, object_pairs_hook=refuse_repeated_keys
+            body,
+            parse_constant=refuse_constant,
+            parse_float=parse_float,
+            parse_int=parse_int,
+            object_pairs_hook=refuse_repeated_keys,
         )
     except RepeatedKey as error:
         raise RequestError(
             422, f"An object in the body names a key more than once ({error}): send it once."
+        ) from None
+    except OutOfRange as error:
+        raise RequestError(
+            422,
+            f"A number in the body is beyond what a 64-bit float holds ({error}): "
+            "send numbers between -1.7e308 and 1.7e308.",
+        ) from None
+    except RecursionError:
+        raise RequestError(
+            400,
+            f"The body nests lists or objects too deep to read: send {REQUEST_SHAPE}, "
+            "one value per column.",
         ) from None
     except (ValueError, UnicodeDecodeError) as error:
         raise RequestError(
@@ -188,35 +246,39 @@ def parse_rows(body: bytes) -> list[dict[str, Any]]:
     return rows
 
 
-def install(app_runner: Any, max_request_bytes: int) -> None:
-    """Install the prediction endpoints, their guard and error handlers on the service.
+def add_endpoints(
+    app: FastAPI,
+    auth_key: str | None,
+    max_request_bytes: int,
+    max_concurrent_runs: int,
+    served_model: Callable[[], ServedModel],
+    record_run: Callable[[list[dict[str, Any]]], dict[str, Any]],
+    identity: dict[str, Any],
+) -> None:
+    """Add the prediction endpoints, `/identity` and their guard to a FastAPI app.
 
-    A ZenML app extension: it runs once, when the deployment's FastAPI app is built.
+    `served_model` returns the loaded version; `record_run` runs the online inference
+    pipeline on rows that passed every check here, and returns its answer. At most
+    `max_concurrent_runs` runs are recorded at once; `/invoke` answers 503 beyond.
     """
-    from zenml.steps.step_context import get_or_create_run_context
-
-    app: FastAPI = app_runner.asgi_app
-    app.add_middleware(
-        RequestGuard, auth_key=app_runner.deployment.auth_key, max_request_bytes=max_request_bytes
+    app.add_middleware(RequestGuard, auth_key=auth_key, max_request_bytes=max_request_bytes)
+    recording = threading.BoundedSemaphore(max_concurrent_runs)
+    busy = (
+        f"The service is recording {max_concurrent_runs} runs already, its limit: retry "
+        f"after {RETRY_AFTER_SECONDS} s, call {PREDICT_PATH} (it records no run), or raise "
+        "max_concurrent_runs in configs/serving.yaml."
     )
-
-    def served_model() -> ServedModel:
-        served = get_or_create_run_context().state
-        if not isinstance(served, ServedModel):
-            raise RuntimeError("the service started without a model version")
-        return served
 
     def run_pipeline(rows: list[dict[str, Any]]) -> dict[str, Any]:
         served = served_model()
         enforce_contract(records_to_frame(rows), served.contract)  # 422 before any run
-        request_model, _ = app_runner.service.get_pipeline_invoke_models()
-        response = app_runner.service.execute_pipeline(
-            request_model(parameters={"rows": rows}, skip_artifact_materialization=True)
-        )
-        run_id = str(response.metadata.run_id) if response.metadata.run_id else None
-        if not response.success:
-            raise RuntimeError(f"the prediction run {run_id} failed; its step log has the cause")
-        return {"outputs": response.outputs, "run_id": run_id}
+        # Beyond the limit, runs would wait for the store's connections and fail.
+        if not recording.acquire(blocking=False):
+            raise RequestError(503, busy, {"retry-after": str(RETRY_AFTER_SECONDS)})
+        try:
+            return record_run(rows)
+        finally:
+            recording.release()
 
     def predict_directly(rows: list[dict[str, Any]]) -> dict[str, Any]:
         served = served_model()
@@ -227,7 +289,9 @@ def install(app_runner: Any, max_request_bytes: int) -> None:
             rows = parse_rows(await request.body())
             return JSONResponse(await run_in_threadpool(handler, rows))
         except RequestError as error:
-            return JSONResponse({"detail": error.detail}, status_code=error.status)
+            return JSONResponse(
+                {"detail": error.detail}, status_code=error.status, headers=error.headers
+            )
         except ContractViolation as error:
             return JSONResponse({"detail": str(error)}, status_code=422)
         except Exception as error:  # noqa: BLE001 - the client gets one line, never a trace
@@ -261,8 +325,6 @@ def install(app_runner: Any, max_request_bytes: int) -> None:
         },
     }
 
-    identity = ServiceIdentity.of(app_runner.deployment).as_json()
-
     @app.get(IDENTITY_PATH, summary="Which deployment, model version and code this service is")
     async def state_identity() -> JSONResponse:
         return JSONResponse(identity)
@@ -282,3 +344,36 @@ def install(app_runner: Any, max_request_bytes: int) -> None:
     )
     async def predict_rows(request: Request) -> JSONResponse:
         return await answer(request, predict_directly)
+
+
+def install(app_runner: Any, max_request_bytes: int, max_concurrent_runs: int) -> None:
+    """Install the prediction endpoints, their guard and error handlers on the service.
+
+    A ZenML app extension: it runs once, when the deployment's FastAPI app is built.
+    """
+    from serving.identity import ServiceIdentity
+    from upstream import deployment_app_parts, record_pipeline_run, run_state
+
+    app, deployment, service = deployment_app_parts(app_runner)
+
+    def served_model() -> ServedModel:
+        served = run_state()
+        if not isinstance(served, ServedModel):
+            raise RuntimeError("the service started without a model version")
+        return served
+
+    def record_run(rows: list[dict[str, Any]]) -> dict[str, Any]:
+        success, run_id, outputs = record_pipeline_run(service, {"rows": rows})
+        if not success:
+            raise RuntimeError(f"the prediction run {run_id} failed; its step log has the cause")
+        return {"outputs": outputs, "run_id": run_id}
+
+    add_endpoints(
+        app,
+        auth_key=deployment.auth_key,
+        max_request_bytes=max_request_bytes,
+        max_concurrent_runs=max_concurrent_runs,
+        served_model=served_model,
+        record_run=record_run,
+        identity=ServiceIdentity.of(deployment).as_json(),
+    )

@@ -46,6 +46,6 @@ def test_a_wrong_setting_stops_the_run_naming_file_and_key(tmp_path: Path) -> No
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         f"Error: {config}: parameters.search.cv_fold is not a setting "
-        "(check its spelling and its group); and 1 more problem."
+        "(check its spelling and its group); and parameters.search.cv_folds is missing."
     )
     assert not (tmp_path / "no-zenml-here").exists()

@@ -186,6 +186,12 @@ def test_a_semicolon_delimited_csv_reads_as_its_columns(tmp_path: Path) -> None:
     [
         ([1] * 10, r"The target column 'churned' holds one class \(1\): a classifier needs"),
         ([0, 1] * 5 + [2], r"The class 2 of 'churned' has a single row"),
+        (
+            [0, 1, 2] * 2,
+            r"^The test split of 6 rows holds 2, fewer than the 3 classes of 'churned' a "
+            r"stratified split puts in it: add rows, or change preprocessing.test_size \(0.3\) "
+            r"in configs/training.yaml.$",
+        ),
     ],
 )
 def test_a_target_that_cannot_train_a_classifier_is_named(target: list, message: str) -> None:

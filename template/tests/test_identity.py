@@ -113,7 +113,7 @@ def test_a_plain_http_server_on_the_url_is_not_ours(foreign_server: str) -> None
     assert found.what.startswith("a server (SimpleHTTP/")
     assert found.what.endswith("that answers /identity with HTTP 404, no identity")
     state = ServingState(3, foreign_server, found, "status")
-    line = state.describe(ServingConfig("churn_model", "production", "churn", 1000, 60))
+    line = state.describe(ServingConfig("churn_model", "production", "churn", 1000, 60, 4))
     assert "\n" not in line and "serves version" not in line
     assert line.startswith(f"'churn' is recorded at {foreign_server} (status), but a server (")
     assert line.endswith("not this deployment: `make serve` deploys it again on a free port.")
@@ -166,15 +166,17 @@ def test_nothing_listening_is_not_answering() -> None:
     assert (found.answers, found.ours, found.what) == (False, False, "nothing answers")
     state = ServingState(3, found.url, found, "status")
     assert "it does not answer: `make serve` starts it again" in state.describe(
-        ServingConfig("churn_model", "production", "churn", 1000, 60)
+        ServingConfig("churn_model", "production", "churn", 1000, 60, 4)
     )
 
 
 def service_app(auth_key: str | None) -> FastAPI:
     """Return a FastAPI app with the service's routes installed, as ZenML's app runner would."""
     app = FastAPI()
-    runner = SimpleNamespace(asgi_app=app, deployment=deployment_record(OURS, auth_key))
-    http.install(runner, max_request_bytes=1000)
+    runner = SimpleNamespace(
+        asgi_app=app, deployment=deployment_record(OURS, auth_key), service=None
+    )
+    http.install(runner, max_request_bytes=1000, max_concurrent_runs=4)
     return app
 
 
@@ -249,5 +251,5 @@ def test_a_deploy_that_never_answers_as_itself_stops_with_the_fix() -> None:
 )
 def test_each_deployer_listens_where_its_callers_reach_it(flavor: str, host: str) -> None:
     assert listening_host(flavor) == host
-    settings = deployment_settings(ServingConfig("m", "production", "d", 1000, 60), flavor)
+    settings = deployment_settings(ServingConfig("m", "production", "d", 1000, 60, 4), flavor)
     assert settings.uvicorn_host == host

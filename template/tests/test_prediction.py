@@ -3,28 +3,13 @@
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import as_records
 from sklearn.linear_model import LogisticRegression
 
 from ml.contract import ContractViolation, build_contract
 from ml.prediction import ServedModel, predict, records_to_frame
 from ml.preprocessing import build_preprocessor, fit_and_transform
 from ml.roles import infer_roles
-
-
-@pytest.fixture
-def served(mixed_frame: pd.DataFrame) -> ServedModel:
-    labelled = mixed_frame.assign(target=np.where(mixed_frame["target"] == 1, "yes", "no"))
-    raw = labelled.drop(columns=["target"])
-    unfitted = build_preprocessor(raw, infer_roles(raw, {}), True, 100, target_classes=2)
-    features, _, preprocessor = fit_and_transform(raw, labelled["target"], raw, unfitted)
-    model = LogisticRegression().fit(features, labelled["target"])
-    contract = build_contract(raw, labelled["target"], "classification")
-    return ServedModel(version=3, contract=contract, preprocess_pipeline=preprocessor, model=model)
-
-
-def as_records(frame: pd.DataFrame) -> list[dict]:
-    """Return rows as a JSON client sends them: gaps as null."""
-    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
 
 
 def test_labels_and_probabilities_come_in_row_order_and_the_users_labels(
@@ -69,6 +54,23 @@ def test_rows_that_break_the_contract_are_refused_with_the_column_named(
         predict(mixed_frame.drop(columns=["colour"]), served)
     with pytest.raises(ContractViolation, match="Row 1 is a list"):
         records_to_frame([{"signal": 1.0}, [1.0]])
+    for value, kind in (["red"], "a list"), ({"name": "red"}, "an object"):
+        with pytest.raises(ContractViolation, match=f"Column 'colour' holds {kind} in row 1: "):
+            records_to_frame([{"colour": "red"}, {"signal": 1.0, "colour": value}])
+
+
+def test_rows_without_any_feature_value_are_predicted_with_a_warning(
+    mixed_frame: pd.DataFrame, served: ServedModel
+) -> None:
+    rows = mixed_frame.drop(columns=["target"]).head(5)
+    records = as_records(rows)
+    records[1] = records[3] = {"signal": None, "noise": None, "colour": None}
+    result = predict(records_to_frame(records), served)
+    assert len(result.labels) == 5
+    assert result.warnings == [
+        "2 of 5 rows hold no feature value: their predictions rest on imputed values alone."
+    ]
+    assert predict(rows, served).warnings == []
 
 
 def test_columns_the_model_leaves_out_may_be_absent(mixed_frame: pd.DataFrame) -> None:

@@ -2,6 +2,7 @@
 
 import importlib.metadata
 import inspect
+import logging
 import subprocess
 import sys
 import textwrap
@@ -14,8 +15,11 @@ from zenml.utils import source_utils
 
 from upstream import (
     DEPLOYMENT_POLL_SECONDS,
+    LOCAL_ORCHESTRATOR_LOGGER,
     _packages_by_module,
     cache_package_lookups,
+    failed_steps_without_traceback,
+    run_state,
     short_deployment_polls,
 )
 
@@ -125,3 +129,104 @@ def test_zenml_still_spreads_one_materializer_over_a_set_of_outputs() -> None:
     from zenml.steps.base_step import BaseStep
 
     assert "allowed_output_names = set(" in inspect.getsource(BaseStep.configure)
+
+
+# The online service's touches of ZenML's deployment internals (upstream.py, second part).
+# Each test fails when ZenML changes what serving/ relies on; fix upstream.py then.
+
+
+def test_zenml_still_stores_each_request_through_the_method_that_keeps_rows_out() -> None:
+    # If ZenML renamed or bypassed this method, request rows would be stored again, silently.
+    from zenml.deployers.server.service import PipelineDeploymentService
+
+    from serving.service import PrivateRowsDeploymentService
+
+    prepare = PipelineDeploymentService._prepare_execute_with_orchestrator
+    assert list(inspect.signature(prepare).parameters) == ["self", "run_name", "resolved_params"]
+    assert "deployment_parameters=resolved_params" in inspect.getsource(prepare)
+    assert "self._prepare_execute_with_orchestrator(" in inspect.getsource(
+        PipelineDeploymentService.prepare_pipeline_run
+    )
+    assert "self.prepare_pipeline_run(" in inspect.getsource(
+        PipelineDeploymentService.execute_pipeline
+    )
+    ours = PrivateRowsDeploymentService._prepare_execute_with_orchestrator
+    assert ours is not prepare
+    assert ours.__module__ == "upstream" and "ROWS_PARAMETER" in inspect.getsource(ours)
+
+
+def test_the_run_state_is_what_zenml_keeps_from_the_init_hook() -> None:
+    from zenml.orchestrators.base_orchestrator import BaseOrchestrator
+    from zenml.steps.step_context import RunContext
+
+    assert "run_context.initialize(run_state)" in inspect.getsource(BaseOrchestrator.run_init_hook)
+    RunContext._clear()
+    try:
+        state = object()
+        RunContext().initialize(state)
+        assert run_state() is state
+    finally:
+        RunContext._clear()
+
+
+def test_zenml_still_invokes_a_deployment_as_record_pipeline_run_does() -> None:
+    from zenml.deployers.server.app import BaseDeploymentAppRunner
+    from zenml.deployers.server.models import (
+        BaseDeploymentInvocationRequest,
+        BaseDeploymentInvocationResponse,
+        DeploymentInvocationResponseMetadata,
+    )
+
+    invoke = inspect.getsource(BaseDeploymentAppRunner)
+    assert "self.service.get_pipeline_invoke_models()" in invoke
+    assert "self.service.execute_pipeline(request)" in invoke
+    request_fields = BaseDeploymentInvocationRequest.model_fields
+    assert {"parameters", "skip_artifact_materialization"} <= set(request_fields)
+    assert {"success", "outputs", "metadata"} <= set(BaseDeploymentInvocationResponse.model_fields)
+    assert "run_id" in DeploymentInvocationResponseMetadata.model_fields
+
+
+def test_zenml_still_hands_an_app_extension_the_parts_serving_uses() -> None:
+    from zenml.config import AppExtensionSpec, DeploymentSettings
+    from zenml.deployers.server.app import BaseDeploymentAppRunner
+
+    assert isinstance(BaseDeploymentAppRunner.asgi_app, property)
+    runner = inspect.getsource(BaseDeploymentAppRunner.__init__)
+    assert "self.deployment = " in runner and "self.service = " in runner
+    assert "app_runner=self," in inspect.getsource(BaseDeploymentAppRunner.install_extensions)
+    assert {"extension", "extension_kwargs"} <= set(AppExtensionSpec.model_fields)
+    settings = set(DeploymentSettings.model_fields)
+    assert {"deployment_service_class", "app_extensions", "uvicorn_host"} <= settings
+
+
+def test_a_step_failed_by_a_data_error_is_logged_without_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from ml.data import DataError
+
+    logger = logging.getLogger(LOCAL_ORCHESTRATOR_LOGGER)
+    kept = list(logger.filters)
+    try:
+        failed_steps_without_traceback((DataError,))
+        failed_steps_without_traceback((DataError,))
+        assert len(logger.filters) == len(kept) + 1
+        for error in (DataError("add rows"), RuntimeError("a bug")):
+            try:
+                raise error
+            except Exception:
+                logger.exception("Step %s failed.", "train_data_splitter")
+    finally:
+        logger.filters[:] = kept
+    data_error, bug = caplog.records[-2:]
+    assert data_error.getMessage() == "Step train_data_splitter failed."
+    assert data_error.exc_info is None
+    assert bug.exc_info is not None and "RuntimeError: a bug" in caplog.text
+
+
+def test_zenml_still_logs_a_failed_step_with_its_traceback_there() -> None:
+    # When this fails, ZenML reports failed steps elsewhere: move the filter there.
+    from zenml.orchestrators.local import local_orchestrator
+
+    assert local_orchestrator.logger.name == LOCAL_ORCHESTRATOR_LOGGER
+    source = inspect.getsource(local_orchestrator.LocalOrchestrator.submit_pipeline)
+    assert 'logger.exception("Step %s failed.", step_name)' in source

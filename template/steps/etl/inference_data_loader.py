@@ -9,7 +9,7 @@ from zenml.logger import get_logger
 
 from materializers import FastParquetMaterializer
 from ml.contract import enforce_contract
-from ml.data import load_held_out_rows, read_table
+from ml.data import DataError, load_held_out_rows, read_table
 from ml.settings import DataSettings
 
 logger = get_logger(__name__)
@@ -37,7 +37,7 @@ def inference_data_loader(
     trained = raw_dataset.run_metadata if raw_dataset is not None else {}
     if inference_data_path:
         if data_version is not None and data_version == trained.get("dataset_version"):
-            raise ValueError(
+            raise DataError(
                 f"{inference_data_path} is the file model version {context.model.version} "
                 "was trained on: point inference_data_path in configs/batch_inference.yaml "
                 "at new rows, or set it to null to predict the rows training held out."
@@ -45,7 +45,7 @@ def inference_data_loader(
         frame = read_table(inference_data_path, "inference_data_path")
     else:
         if "data_settings" not in trained:
-            raise ValueError(
+            raise DataError(
                 f"Model version {context.model.version} was trained before versions "
                 "recorded their data settings, so its held-out rows are not known: train "
                 "again, or set inference_data_path in configs/batch_inference.yaml."
@@ -57,7 +57,7 @@ def inference_data_loader(
         )
     if id_column:
         if id_column not in frame.columns:
-            raise ValueError(
+            raise DataError(
                 f"The new rows have no column '{id_column}', which id_column in "
                 "configs/monitoring.yaml names: add it, or set id_column to null."
             )
