@@ -52,6 +52,8 @@ COVERED_BY = {
     "skops": "mlflow",  # MLflow saves scikit-learn models with it
     "pyarrow": "mlflow",
     "evidently": "evidently",
+    "nannyml": "nannyml",
+    "matplotlib": "matplotlib",
     "slack_sdk": "slack-sdk",
     "pydantic": "zenml",  # dependencies of ZenML itself, so in every image
     "yaml": "zenml",
@@ -63,6 +65,7 @@ FIRST_PARTY = {
     "materializers",
     "alerters",
     "serving",
+    "monitoring",
     "stack",
     "upstream",
     "zenml",
