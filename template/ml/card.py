@@ -200,3 +200,19 @@ def build_card(
     verdict = "Promoted" if decision.promote else "Not promoted"
     lines += ["", "## Promotion", "", f"{verdict}: {decision.reason}.", ""]
     return "\n".join(lines)
+
+
+def with_card(report_html: str, card: str, version: int | str) -> str:
+    """Return a report page that opens with the card of the version it is about.
+
+    The card's Markdown is shown as it is, folded, at the top of the page's body.
+    """
+    import html
+
+    section = (
+        '<details style="margin:1em;font-family:sans-serif"><summary>'
+        f"Model version {html.escape(str(version))}: its card</summary>"
+        f'<pre style="white-space:pre-wrap">{html.escape(card)}</pre></details>'
+    )
+    head, body, rest = report_html.partition("<body>")
+    return f"{head}{body}{section}{rest}" if body else section + report_html

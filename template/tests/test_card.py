@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ml.card import CardText, build_card, date_ranges, describe_data
+from ml.card import CardText, build_card, date_ranges, describe_data, with_card
 from ml.contract import build_contract
 from ml.evaluation import GateCheck, ModelEvaluation, ScoreInterval
 from ml.promotion import PromotionDecision
@@ -88,3 +88,13 @@ def test_the_card_names_digest_roles_metrics_gates_limits_and_decision() -> None
     assert "Classes with no test row, so never scored: rare." in card
     assert "Categories that training never saw (in shop)" in card
     assert card.rstrip().endswith("Not promoted: " + decision.reason + ".")
+
+
+def test_a_report_opens_with_the_card_of_its_version() -> None:
+    card = "# Model card: churn, version 3\n\n<script>alert(1)</script>"
+    page = with_card("<html><head></head><body><div id='report'></div></body></html>", card, 3)
+    before, _, after = page.partition("<body>")
+    assert after.startswith("<details") and "Model version 3: its card" in after
+    assert "# Model card: churn, version 3" in after
+    assert "<script>" not in page and "&lt;script&gt;" in page  # shown, never run
+    assert after.index("</details>") < after.index("id='report'")

@@ -25,16 +25,22 @@ def drift_report(
 
     The columns compared are the version's features other than dates (its data
     contract, on `preprocess_pipeline`, records their roles). Returns the summary that
-    the gate checks, the full report, which the dashboard shows as a visualization, and
-    the report as an Evidently snapshot (JSON), which the monitoring workspace shows.
+    the gate checks, the full report, which the dashboard shows as a visualization and
+    which opens with the version's model card, and the report as an Evidently snapshot
+    (JSON), which the monitoring workspace shows.
     """
+    from ml.card import with_card
     from ml.drift import build_drift_report, drifting_columns
 
-    contract = get_step_context().inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
+    context = get_step_context()
+    contract = context.inputs["preprocess_pipeline"][0].run_metadata["data_contract"]
     summary, html, snapshot = build_drift_report(
         reference,
         current,
         sample_rows,
         roles=drifting_columns(contract),
     )
+    card = context.model.get_artifact("model_card")
+    if card is not None:  # versions trained before cards have none
+        html = with_card(html, str(card.load()), context.model.number)
     return summary, HTMLString(html), snapshot
