@@ -12,7 +12,6 @@ import pandas as pd
 from ml.history import BatchRecord, History
 
 PROJECT_TITLE = "Batches of {model}"
-FIGURES = ("estimated", "realized", "drifted_share", "labelled_share")
 
 
 def batch_figures(record: BatchRecord) -> dict[str, float]:
