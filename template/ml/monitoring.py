@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ml.history import BatchRecord, History
 from ml.metrics import get_metric, standard_metrics
@@ -22,9 +24,14 @@ def batch_key(*parts: object) -> str:
 
 
 def prediction_ids(key: str, rows: int) -> pd.Series:
-    """Return an id per row, `KEY-N`: stable for the batch, unique across batches."""
-    numbers = np.arange(rows).astype(str)
-    return pd.Series(np.char.add(f"{key}-", numbers), dtype="string")
+    """Return an id per row, `KEY-N`: stable for the batch, unique across batches.
+
+    Built and held by Arrow: a million ids as Python strings take half a second to make
+    and as long again each time they are written or read.
+    """
+    numbers = pc.cast(pa.array(np.arange(rows)), pa.string())
+    ids = pc.binary_join_element_wise(key, numbers, "-")
+    return pd.Series(pd.arrays.ArrowStringArray(ids), name=PREDICTION_ID)
 
 
 def own_prediction_ids(ids: pd.Series, column: str) -> pd.Series:

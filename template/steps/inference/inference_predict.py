@@ -64,7 +64,7 @@ def inference_predict(
     )
     predictions = pd.DataFrame(
         {
-            PREDICTION_ID: ids.to_numpy(),
+            PREDICTION_ID: ids.array,
             contract["target_column"]: result.labels,
             "batch_id": repeated(key, len(dataset_inf)),
             "model_version": served.version,

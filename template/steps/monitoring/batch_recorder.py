@@ -6,6 +6,7 @@ from typing import Annotated
 import pandas as pd
 from sklearn.pipeline import Pipeline
 from zenml import get_step_context, log_metadata, step
+from zenml.artifacts.unmaterialized_artifact import UnmaterializedArtifact
 from zenml.logger import get_logger
 
 from ml.drift import DriftSummary
@@ -20,7 +21,7 @@ logger = get_logger(__name__)
 def batch_recorder(
     predictions: pd.DataFrame,
     probabilities: pd.DataFrame,
-    dataset_inf: pd.DataFrame,
+    dataset_inf: UnmaterializedArtifact,
     preprocess_pipeline: Pipeline,
     monitoring: MonitoringConfig,
     drift_summary: DriftSummary | None = None,
@@ -33,7 +34,8 @@ def batch_recorder(
 
     The metric is estimated by the version's `performance_estimator` on a seeded sample
     of at most `monitoring.estimate_rows` rows; a version trained before estimates
-    existed records none.
+    existed records none. The new rows (`dataset_inf`) are read only where the estimate
+    needs their features (a regressor's): a million rows take a second to read.
     """
     context = get_step_context()
     model = context.model
@@ -60,13 +62,13 @@ def batch_recorder(
             model.number,
         )
     elif estimator.estimable:
-        sample = dataset_inf.reset_index(drop=True)
-        if len(sample) > monitoring.estimate_rows:
-            sample = sample.sample(n=monitoring.estimate_rows, random_state=0)
-        rows = sample.index
-        features = (
-            preprocess_pipeline.transform(sample) if estimator.task_type == "regression" else None
-        )
+        rows = pd.RangeIndex(len(predictions))
+        if len(rows) > monitoring.estimate_rows:
+            rows = rows.to_series().sample(n=monitoring.estimate_rows, random_state=0).index
+        features = None
+        if estimator.task_type == "regression":
+            sample = dataset_inf.load().reset_index(drop=True).loc[rows]
+            features = preprocess_pipeline.transform(sample)
         estimate = estimator.estimate(
             features,
             predictions[target].to_numpy()[rows],
