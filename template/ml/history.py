@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import uuid
 from datetime import datetime, timezone
@@ -253,6 +254,10 @@ def _fileio() -> Any:
     from zenml.client import Client
     from zenml.io import fileio
 
+    # boto3 says where it found the credentials on every start, on the stdout that
+    # `python -m monitoring status --json` prints its JSON to.
+    for name in ("botocore.credentials", "aiobotocore.credentials"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     store = Client().active_stack.artifact_store
     return _StackFiles(fileio, store.path)
 
