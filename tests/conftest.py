@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -23,6 +25,7 @@ from generated_project import (
     run_in_project,
     setup_stack,
     stop_services,
+    wait_until_healthy,
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +118,51 @@ def running_project(render_project: Renderer) -> Iterator:
     for project in projects:
         stop_services(project)
         assert kill_processes_under(project) == [], "processes outlived make stop"
+
+
+@pytest.fixture
+def mlflow_server(tmp_path: Path) -> Iterator[str]:
+    """Start an MLflow tracking server with an SQLite store; yield its URL; stop it."""
+    port = free_port()
+    folder = tmp_path / "mlflow-server"
+    folder.mkdir()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{folder / 'mlflow.db'}",
+            "--artifacts-destination",
+            str(folder / "artifacts"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+        ],
+        cwd=folder,
+        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(f"{url}/health", process)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        assert kill_processes_under(folder) == [], "MLflow server processes outlived it"
 
 
 def plain_text(printed: str) -> str:

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from conftest import assert_all_pipelines_completed, inspect, run, zenml_cli
 from generated_project import (
     free_port,
-    kill_processes_under,
     run_in_project,
     setup_stack,
-    wait_until_healthy,
 )
 
 
@@ -71,51 +62,6 @@ def test_pipelines_run_on_a_zenml_server_and_show_in_its_api(running_project) ->
     # The failure alert (logged: this stack has no alerter) links to the run on the server.
     assert "Pipeline training failed (run" in failed
     assert f"Dashboard: {url}/" in failed
-
-
-@pytest.fixture
-def mlflow_server(tmp_path: Path) -> Iterator[str]:
-    """Start an MLflow tracking server with an SQLite store; yield its URL; stop it."""
-    port = free_port()
-    folder = tmp_path / "mlflow-server"
-    folder.mkdir()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--backend-store-uri",
-            f"sqlite:///{folder / 'mlflow.db'}",
-            "--artifacts-destination",
-            str(folder / "artifacts"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
-        cwd=folder,
-        env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(f"{url}/health", process)
-        yield url
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        assert kill_processes_under(folder) == [], "MLflow server processes outlived it"
 
 
 @pytest.mark.slow

@@ -2,8 +2,12 @@
 
 A folder of files, one set per batch, so that two batch inferences never write the
 same file: `batches/ID.json` (the record), `batches/ID.predictions.parquet`,
-`batches/ID.labels.parquet` and `batches/ID.drift.json` (the Evidently snapshot of its
-drift report), and `trigger.json`, the batches that made the retrain trigger fire.
+`batches/ID.labels.TIME-RANDOM.parquet` (a part per `--labels` run that brought labels
+for the batch, never rewritten) and `batches/ID.drift.json` (the Evidently snapshot of
+its drift report), and `trigger.json`, the batches that made the retrain trigger fire.
+Since no two label runs write the same file, they need no lock: the record names the
+parts its realized metrics count, and a record that misses one is brought up to date
+by the next reader (`ml.monitoring.current_batches`).
 
 The folder is a path of the project, or a URI in the stack's artifact store (s3://,
 gs://, az://), which is read and written through ZenML's file I/O with the stack's
@@ -14,12 +18,10 @@ from __future__ import annotations
 
 import io
 import json
-import os
+import logging
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,6 +31,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ml.data import resolve_path
 
 BATCH_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+# A batch's labels before they came in parts: the oldest part when it is still there.
+LEGACY_LABELS = "{batch_id}.labels.parquet"
 
 
 class HistoryError(ValueError):
@@ -56,6 +60,8 @@ class BatchRecord(BaseModel):
     # Each standard metric on the labelled rows; empty until labels arrive.
     realized: dict[str, float | None] = {}
     labelled_rows: int = 0
+    # The labels parts (file names) that `realized` and `labelled_rows` count.
+    label_parts: list[str] = []
     # Refused by batch inference's drift gate: nothing was predicted.
     refused: bool = False
 
@@ -97,26 +103,6 @@ class History:
         partial.write_bytes(data)
         partial.replace(path)
 
-    @contextmanager
-    def lock(self) -> Iterator[None]:
-        """Hold the history's lock, so that two writers of labels take turns.
-
-        A local history only: an object store has no locks, so on a remote history
-        record labels from one place at a time.
-        """
-        if self.remote:
-            yield
-            return
-        import fcntl
-
-        Path(self.root).mkdir(parents=True, exist_ok=True)
-        with open(os.path.join(self.root, ".lock"), "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
     def batch(self, batch_id: str) -> BatchRecord | None:
         """Return a batch's record, or None when it is not recorded."""
         path = self._path("batches", f"{batch_id}.json")
@@ -148,17 +134,20 @@ class History:
 
     def batches(self) -> list[BatchRecord]:
         """Return every recorded batch, oldest first."""
+        records = [
+            self._read_record(self._path("batches", name))
+            for name in self.batch_files()
+            if name.endswith(".json") and not name.endswith(".drift.json")
+        ]
+        return sorted(records, key=lambda record: (record.predicted_at, record.batch_id))
+
+    def batch_files(self) -> list[str]:
+        """Return the names of the files in `batches/`."""
         folder = self._path("batches")
         if self.remote:
             names = _fileio().listdir(folder) if _fileio().exists(folder) else []
-        else:
-            names = [path.name for path in Path(folder).glob("*.json")]
-        records = []
-        for name in names:
-            name = str(name).rsplit("/", 1)[-1]
-            if name.endswith(".json") and not name.endswith(".drift.json"):
-                records.append(self._read_record(self._path("batches", name)))
-        return sorted(records, key=lambda record: (record.predicted_at, record.batch_id))
+            return [str(name).rstrip("/").rsplit("/", 1)[-1] for name in names]
+        return [path.name for path in Path(folder).glob("*")] if Path(folder).is_dir() else []
 
     def _read_record(self, path: str) -> BatchRecord:
         """Return the record in `path`, or name the damaged file in one line."""
@@ -176,16 +165,45 @@ class History:
         """Return a batch's predictions: prediction_id, the prediction, probabilities."""
         return self._read_frame(f"{batch_id}.predictions.parquet", columns)
 
-    def labels(self, batch_id: str) -> pd.DataFrame:
-        """Return the labels that have arrived for a batch (prediction_id, label)."""
-        name = f"{batch_id}.labels.parquet"
-        if not self._exists(self._path("batches", name)):
-            return pd.DataFrame({"prediction_id": pd.Series(dtype=str), "label": []})
-        return self._read_frame(name)
+    def label_parts(self, batch_id: str, names: list[str] | None = None) -> list[str]:
+        """Return the names of a batch's labels parts, oldest first.
 
-    def write_labels(self, batch_id: str, labels: pd.DataFrame) -> None:
-        """Replace the labels of a batch with `labels`, all that have arrived so far."""
-        self._write_frame(f"{batch_id}.labels.parquet", labels)
+        `names`: the files of `batches/` when the caller listed them already.
+        """
+        legacy = LEGACY_LABELS.format(batch_id=batch_id)
+        prefix = f"{batch_id}.labels."
+        parts = [
+            name
+            for name in (self.batch_files() if names is None else names)
+            if name.startswith(prefix) and name.endswith(".parquet")
+        ]
+        # A part's name starts with the time it was written: a later part wins.
+        return sorted(parts, key=lambda name: (name != legacy, name))
+
+    def labels(self, batch_id: str, parts: list[str] | None = None) -> pd.DataFrame:
+        """Return the labels that have arrived for a batch (prediction_id, label).
+
+        The parts are merged oldest first: an id labelled twice keeps its latest label.
+        `parts`: the batch's parts when the caller listed them already.
+        """
+        parts = self.label_parts(batch_id) if parts is None else parts
+        frames = [self._read_frame(name) for name in parts]
+        if not frames:
+            return pd.DataFrame({"prediction_id": pd.Series(dtype=str), "label": []})
+        if len(frames) == 1:
+            return frames[0]
+        merged = pd.concat(frames, ignore_index=True)
+        return merged.drop_duplicates("prediction_id", keep="last").reset_index(drop=True)
+
+    def add_labels(self, batch_id: str, labels: pd.DataFrame) -> str:
+        """Write labels that arrived for a batch as a part of their own; return its name.
+
+        A part is never rewritten, so two runs that add labels at once both land.
+        """
+        written = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        name = f"{batch_id}.labels.{written}-{uuid.uuid4().hex[:8]}.parquet"
+        self._write_frame(name, labels)
+        return name
 
     def drift_snapshot(self, batch_id: str) -> str | None:
         """Return the Evidently snapshot of a batch's drift report, if it was checked."""
@@ -236,6 +254,10 @@ def _fileio() -> Any:
     from zenml.client import Client
     from zenml.io import fileio
 
+    # boto3 says where it found the credentials on every start, on the stdout that
+    # `python -m monitoring status --json` prints its JSON to.
+    for name in ("botocore.credentials", "aiobotocore.credentials"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     store = Client().active_stack.artifact_store
     return _StackFiles(fileio, store.path)
 

@@ -135,48 +135,90 @@ def record_labels(
     its key; otherwise each batch's ids are read and matched, and an id found in two
     batches is refused. A label that arrived before is not counted again; a different
     label for the same id replaces it. Every batch is worked out before any is written,
-    so a file refused halfway changes nothing.
+    so a file refused halfway changes nothing. What is new for a batch is written as a
+    labels part of its own, so that runs at the same time need no lock: each one's part
+    lands, and a record that one of them wrote without the other's part is brought up
+    to date by the next reader (`current_batches`).
     """
     report = LabelsReport(rows=len(labels))
-    updates: list[tuple[BatchRecord, pd.DataFrame]] = []
+    updates: list[tuple[BatchRecord, pd.DataFrame, pd.DataFrame, list[str], pd.DataFrame]] = []
     matched = pd.Series(dtype="string")
-    with history.lock():
-        for record in history.batches():
-            if record.refused:
+    names = history.batch_files()
+    for record in history.batches():
+        if record.refused:
+            continue
+        candidates = labels
+        if by_key:
+            candidates = labels[labels[PREDICTION_ID].str.startswith(f"{record.batch_id}-")]
+            if candidates.empty:
                 continue
-            candidates = labels
-            if by_key:
-                candidates = labels[labels[PREDICTION_ID].str.startswith(f"{record.batch_id}-")]
-                if candidates.empty:
-                    continue
-            predictions = history.predictions(record.batch_id)
-            mine = candidates[candidates[PREDICTION_ID].isin(predictions[PREDICTION_ID])]
-            if mine.empty:
-                continue
-            twice = mine[PREDICTION_ID][mine[PREDICTION_ID].isin(matched)]
-            if len(twice):
-                raise ValueError(
-                    f"{source}: the id {twice.iloc[0]!r} belongs to more than one batch, so "
-                    "its label is ambiguous: the ids of id_column must be unique across batches."
-                )
-            matched = pd.concat([matched, mine[PREDICTION_ID]])
-            mine = with_known_classes(mine, record, source)
-            before = history.labels(record.batch_id).astype({"label": mine["label"].dtype})
-            again = before.merge(mine, on=PREDICTION_ID, suffixes=("_before", ""))
-            report.repeated += int((again["label_before"] == again["label"]).sum())
-            report.changed += int((again["label_before"] != again["label"]).sum())
-            report.matched[record.batch_id] = len(mine)
-            merged = (
-                pd.concat([before, mine]).drop_duplicates(PREDICTION_ID, keep="last")
+        predictions = history.predictions(record.batch_id)
+        mine = candidates[candidates[PREDICTION_ID].isin(predictions[PREDICTION_ID])]
+        if mine.empty:
+            continue
+        twice = mine[PREDICTION_ID][mine[PREDICTION_ID].isin(matched)]
+        if len(twice):
+            raise ValueError(
+                f"{source}: the id {twice.iloc[0]!r} belongs to more than one batch, so "
+                "its label is ambiguous: the ids of id_column must be unique across batches."
+            )
+        matched = pd.concat([matched, mine[PREDICTION_ID]])
+        mine = with_known_classes(mine, record, source)
+        parts = history.label_parts(record.batch_id, names)
+        before = history.labels(record.batch_id, parts).astype({"label": mine["label"].dtype})
+        known = mine.merge(before, on=PREDICTION_ID, how="left", suffixes=("", "_before"))
+        arrived = known["label_before"].notna().to_numpy()
+        same = arrived & (known["label_before"] == known["label"]).to_numpy()
+        report.repeated += int(same.sum())
+        report.changed += int((arrived & ~same).sum())
+        report.matched[record.batch_id] = len(mine)
+        updates.append((record, predictions, before, parts, mine[~same]))
+    for record, predictions, before, parts, new in updates:
+        if not new.empty:
+            parts = [*parts, history.add_labels(record.batch_id, new)]
+            before = (
+                pd.concat([before, new]).drop_duplicates(PREDICTION_ID, keep="last")
                 if len(before)
-                else mine
-            ).reset_index(drop=True)
-            updates.append((realize(record, predictions, merged, task_type), merged))
-        for record, merged in updates:
-            history.write_labels(record.batch_id, merged)
-            history.update_batch(record)
+                else new
+            )
+        present = history.label_parts(record.batch_id)
+        if present != parts:  # another run added labels meanwhile: count its part too
+            before = history.labels(record.batch_id, present)
+        if present != record.label_parts:
+            history.update_batch(counted(record, predictions, before, present, task_type))
     report.unknown = labels[PREDICTION_ID][~labels[PREDICTION_ID].isin(matched)].tolist()
     return report
+
+
+def current_batches(history: History) -> list[BatchRecord]:
+    """Return every recorded batch, each with realized metrics on all its labels parts.
+
+    A record that misses a part (two label runs at once, each writing the record before
+    the other's part landed) is realized again and written back.
+    """
+    names = history.batch_files()
+    records = []
+    for record in history.batches():
+        parts = history.label_parts(record.batch_id, names)
+        if not record.refused and parts != record.label_parts:
+            labels = history.labels(record.batch_id, parts)
+            task_type = get_metric(record.metric).task_type
+            record = counted(record, history.predictions(record.batch_id), labels, parts, task_type)
+            history.update_batch(record)
+        records.append(record)
+    return records
+
+
+def counted(
+    record: BatchRecord,
+    predictions: pd.DataFrame,
+    labels: pd.DataFrame,
+    parts: list[str],
+    task_type: str,
+) -> BatchRecord:
+    """Return the record realized on `labels`, which are the labels parts `parts`."""
+    realized = realize(record, predictions, labels.reset_index(drop=True), task_type)
+    return realized.model_copy(update={"label_parts": parts})
 
 
 def with_known_classes(labels: pd.DataFrame, record: BatchRecord, source: str) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ml.history import BatchRecord, History, HistoryError
-from ml.monitoring import TriggerDecision, evaluate_trigger
+from ml.monitoring import TriggerDecision, current_batches, evaluate_trigger
 from ml.settings import MonitoringConfig, ScheduleSettings, TrainingConfig
 
 
@@ -45,7 +45,7 @@ def read_history(
     """
     history = History(monitoring.history_path)
     try:
-        records = history.batches()
+        records = current_batches(history)
         return (
             history,
             records,

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ml.history import BatchRecord, History
+from ml.monitoring import current_batches
 
 PROJECT_TITLE = "Batches of {model}"
 
@@ -46,7 +47,7 @@ def build_workspace(history: History, folder: Path, model: str) -> int:
         description="Each predicted batch: its estimated and realized metric, and its drift.",
     )
     snapshots = 0
-    records = history.batches()
+    records = current_batches(history)
     for record in records:
         # Evidently compares snapshot times as they are: every one in UTC, without a zone.
         timestamp = record.predicted_at.astimezone(timezone.utc).replace(tzinfo=None)

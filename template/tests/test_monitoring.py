@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,8 +18,10 @@ from ml.estimation import PerformanceEstimator
 from ml.history import BatchRecord, History, HistoryError
 from ml.monitoring import (
     PREDICTION_ID,
+    LabelsReport,
     batch_key,
     check_labels,
+    current_batches,
     evaluate_trigger,
     own_prediction_ids,
     prediction_ids,
@@ -274,4 +278,79 @@ def test_a_damaged_record_is_named_in_one_line(history: History) -> None:
     path.write_text(path.read_text()[:40])
     with pytest.raises(HistoryError, match=f"{path} is damaged .*: restore it") as error:
         history.batches()
+    assert "\n" not in str(error.value)
+
+
+def test_two_label_runs_at_once_both_land(history: History) -> None:
+    truth = np.random.default_rng(7).integers(0, 2, 400)
+    batch = record_batch(history, 1, truth, seed=7)
+    halves = [labelled(batch.iloc[:200], truth[:200]), labelled(batch.iloc[200:], truth[200:])]
+    start = threading.Barrier(2)
+
+    def record(labels: pd.DataFrame) -> LabelsReport:
+        start.wait()
+        return record_labels(history, labels, "classification", by_key=True, source="f")
+
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(record, halves))
+    assert [report.matched for report in reports] == [{batch_key("data", 1): 200}] * 2
+    [record] = current_batches(history)
+    assert record.labelled_rows == 400 and len(record.label_parts) == 2
+    assert record.realized["accuracy"] == pytest.approx(accuracy_score(truth, batch["prediction"]))
+    assert history.batches() == [record]  # written back: the next reader finds it current
+
+
+def test_a_record_that_missed_a_part_is_brought_up_to_date(history: History) -> None:
+    truth = np.random.default_rng(8).integers(0, 2, 100)
+    batch = record_batch(history, 1, truth, seed=8)
+    record_labels(history, labelled(batch.iloc[:50], truth[:50]), "classification", True, "f")
+    # Another run's part that landed after this record was written, as two runs at once do.
+    history.add_labels(
+        batch_key("data", 1),
+        labelled(batch.iloc[50:], truth[50:]).assign(label=truth[50:].astype(str)),
+    )
+    assert history.batches()[0].labelled_rows == 50
+    [record] = current_batches(history)
+    assert record.labelled_rows == 100
+    assert record.realized["accuracy"] == pytest.approx(accuracy_score(truth, batch["prediction"]))
+
+
+def test_a_changed_label_in_a_later_part_wins(history: History) -> None:
+    truth = np.zeros(10, dtype=int)
+    batch = record_batch(history, 1, truth, seed=9)
+    record_labels(history, labelled(batch, truth), "classification", True, "f")
+    flipped = truth.copy()
+    flipped[:3] = 1
+    report = record_labels(history, labelled(batch, flipped), "classification", True, "f")
+    assert report.changed == 3 and report.repeated == 7
+    record = history.batches()[0]
+    assert record.labelled_rows == 10 and len(record.label_parts) == 2
+    merged = history.labels(record.batch_id).set_index(PREDICTION_ID)["label"]
+    assert merged[batch[PREDICTION_ID]].tolist() == flipped.astype(str).tolist()
+    accuracy = accuracy_score(flipped, batch["prediction"])
+    assert record.realized["accuracy"] == pytest.approx(accuracy)
+    # The same file again adds no part: nothing is new.
+    record_labels(history, labelled(batch, flipped), "classification", True, "f")
+    assert history.label_parts(record.batch_id) == record.label_parts
+
+
+def test_labels_from_before_parts_still_count(history: History) -> None:
+    truth = np.random.default_rng(10).integers(0, 2, 30)
+    batch = record_batch(history, 1, truth, seed=10)
+    # A batch labelled by an older version of the project: one labels file, no parts.
+    labels = labelled(batch, truth).assign(label=truth.astype(str))
+    history._write_frame(f"{batch_key('data', 1)}.labels.parquet", labels)  # the older layout
+    [record] = current_batches(history)
+    assert record.labelled_rows == 30
+    assert record.label_parts == [f"{batch_key('data', 1)}.labels.parquet"]
+
+
+def test_a_damaged_labels_part_is_named_in_one_line(history: History) -> None:
+    truth = np.zeros(10, dtype=int)
+    batch = record_batch(history, 1, truth, seed=11)
+    record_labels(history, labelled(batch, truth), "classification", True, "f")
+    [part] = Path(history.root, "batches").glob("*.labels.*.parquet")
+    part.write_bytes(b"not parquet")
+    with pytest.raises(HistoryError, match=f"{part} is damaged .*: restore it") as error:
+        record_labels(history, labelled(batch, truth), "classification", True, "f")
     assert "\n" not in str(error.value)
