@@ -168,7 +168,7 @@ def run_pipeline(
         from steps.alerts import notify_on_failure
 
         options["on_failure"] = notify_on_failure
-    else:
+    if not schedule:
         # A name of its own, to find this run's record (and only this run's) on failure;
         # a schedule keeps ZenML's names, which differ from one scheduled run to the next.
         options["run_name"] = f"{pipeline_name}-{datetime.now():%Y_%m_%d-%H_%M_%S_%f}"

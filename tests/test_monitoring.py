@@ -239,10 +239,11 @@ def scheduled_monitor_retrains(project: Path, trigger: dict, firings: int) -> No
     # version it started is discarded.
     training_config = project / "configs" / "training.yaml"
     training_text = training_config.read_text()
-    training_config.write_text(training_text.replace("data/orders.csv", "data/missing.csv"))
+    pd.DataFrame({"amount": [1.0, 2.0]}).to_csv(project / "data" / "broken.csv", index=False)
+    training_config.write_text(training_text.replace("data/orders.csv", "data/broken.csv"))
     output = run(project, "--monitor", check=False).strip().splitlines()[-1]
-    assert output.startswith("Error: Pipeline monitor failed in step data_loader:"), output
-    assert "data/missing.csv does not exist" in output
+    assert output.startswith("Error: Pipeline monitor failed in step data_loader: "), output
+    assert "returned" in output  # the missing target column
     assert status(project)["trigger"] == before["trigger"]
     training_config.write_text(training_text)
 
