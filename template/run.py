@@ -130,14 +130,16 @@ def report_serving(
 def run_pipeline(
     pipeline_name: str,
     parameters: dict[str, Any],
-    model: dict[str, Any],
+    model: dict[str, Any] | None,
     alerts: AlertSettings,
     no_cache: bool,
     schedule: str | None = None,
 ) -> None:
-    """Run one pipeline with its validated parameters, for the ZenML model `model`.
+    """Run one pipeline with its validated parameters, for the ZenML model `model` if any.
 
     With `schedule`, a cron expression, the orchestrator runs it on that schedule instead.
+    A failure names the failed step, in this run or in a run it started (the monitor's
+    training).
     """
     import importlib
 
@@ -145,15 +147,17 @@ def run_pipeline(
 
     from ml.contract import ContractViolation
     from ml.data import DataError
+    from ml.history import HistoryError
     from upstream import failed_steps_without_traceback
 
-    failed_steps_without_traceback((DataError, ContractViolation))
+    failed_steps_without_traceback((DataError, ContractViolation, HistoryError))
     pipeline = getattr(importlib.import_module(f"pipelines.{pipeline_name}"), pipeline_name)
     options: dict[str, Any] = {
         "parameters": parameters,
-        "model": Model(**model),
         "settings": {"docker": load_docker_settings()},
     }
+    if model is not None:
+        options["model"] = Model(**model)
     if no_cache:
         options["enable_cache"] = False
     if schedule:
@@ -164,21 +168,26 @@ def run_pipeline(
         from steps.alerts import notify_on_failure
 
         options["on_failure"] = notify_on_failure
-    # A name of its own, to find this run's record (and only this run's) on failure.
-    options["run_name"] = f"{pipeline_name}-{datetime.now():%Y_%m_%d-%H_%M_%S_%f}"
+    if not schedule:
+        # A name of its own, to find this run's record (and only this run's) on failure;
+        # a schedule keeps ZenML's names, which differ from one scheduled run to the next.
+        options["run_name"] = f"{pipeline_name}-{datetime.now():%Y_%m_%d-%H_%M_%S_%f}"
     try:
         pipeline.with_options(**options)()
     except (Exception, KeyboardInterrupt) as error:
-        from stack.components import last_failure
+        from stack.components import child_runs, last_failure
         from stack.stages import discard_untrained_version
 
         interrupted = isinstance(error, KeyboardInterrupt)
-        if pipeline_name == "training":
-            discard_untrained_version(options["run_name"], interrupted_here=interrupted)
+        run_name = options.get("run_name")
+        # The runs this one started failed first: their failures say more.
+        runs = [*child_runs(run_name), run_name] if run_name else []
+        for name in runs:
+            discard_untrained_version(name, interrupted_here=interrupted)
         if interrupted:
             raise
         first_line = (str(error).strip().splitlines() or [""])[0]
-        cause = last_failure(options["run_name"])
+        cause = next(filter(None, map(last_failure, runs)), None)
         where = f" in {cause}" if cause else f": {type(error).__name__}: {first_line}"
         raise click.ClickException(f"Pipeline {pipeline_name} failed{where}") from None
 
@@ -267,7 +276,8 @@ def load_docker_settings() -> dict[str, Any]:
 @click.option(
     "--schedule",
     is_flag=True,
-    help="Register batch inference on the orchestrator's schedule (configs/monitoring.yaml).",
+    help="Register batch inference and the monitor on the orchestrator's schedule "
+    "(configs/monitoring.yaml).",
 )
 @click.option("--no-cache", is_flag=True, help="Run every step again instead of reusing results.")
 @click.option("--no-normalize", is_flag=True, help="Do not standardise numeric features.")
@@ -345,15 +355,9 @@ def main(
         schedule_runs(training, load_batch_inference(), monitoring)
         return
     if monitor:
-        from monitoring.trigger import check_trigger, record_firing
-
         check_stack()
-        decision = check_trigger(training, monitoring)
-        if decision.fired:
-            parameters = training.parameters
-            model = training.model.model_dump(exclude_none=True)
-            run_pipeline("training", dict(parameters), model, parameters.alerts, no_cache)
-            record_firing(monitoring, decision)
+        cache_package_lookups()
+        run_monitor(training, monitoring, no_cache)
         return
     batch = load_batch_inference() if not only_training else None
     serving = load_serving() if not (only_training or only_inference) else None
@@ -373,13 +377,54 @@ def main(
     predict_while_serving(training, batch, monitoring, serving, no_cache)
 
 
+def monitor_parameters(
+    training: TrainingConfig, monitoring: MonitoringConfig, no_cache: bool
+) -> dict[str, Any]:
+    """Return the parameters of the monitor pipeline: training's settings and monitoring's."""
+    return {
+        "model": training.model,
+        "training": training.parameters,
+        "monitoring": monitoring,
+        "no_cache": no_cache,
+    }
+
+
+def run_monitor(training: TrainingConfig, monitoring: MonitoringConfig, no_cache: bool) -> None:
+    """Run the monitor pipeline: the retrain trigger, and training as a child run if it fires.
+
+    ZenML runs the monitor as a dynamic pipeline; an orchestrator that runs none (Kubeflow,
+    Airflow) has the trigger checked here and the training run started from here instead.
+    """
+    from zenml.client import Client
+
+    alerts = training.parameters.alerts
+    if Client().active_stack.orchestrator.supports_dynamic_pipelines:
+        run_pipeline(
+            "monitor", monitor_parameters(training, monitoring, no_cache), None, alerts, no_cache
+        )
+        return
+    from ml.history import HistoryError
+    from monitoring.trigger import check_trigger, record_firing
+
+    try:
+        decision = check_trigger(training.model.name, monitoring)
+    except HistoryError as error:
+        raise click.ClickException(str(error)) from None
+    if decision.fired:
+        model = training.model.model_dump(exclude_none=True)
+        run_pipeline("training", dict(training.parameters), model, alerts, no_cache)
+        record_firing(monitoring, decision)
+
+
 def schedule_runs(
     training: TrainingConfig, batch: BatchInferenceConfig, monitoring: MonitoringConfig
 ) -> None:
-    """Register batch inference on the orchestrator's schedule, or say what to use instead.
+    """Register batch inference and the monitor on the orchestrator's schedule.
 
-    The monitor retrains from the client (it starts a training run), so it runs from a
-    crontab line or a CI schedule, on the orchestrator's stack.
+    An orchestrator that takes no schedules gets the crontab lines to use instead. The
+    monitor is a dynamic pipeline: where the orchestrator cannot schedule one (ZenML
+    0.98 schedules them on Kubernetes only), batch inference is registered and the
+    monitor's crontab line printed, with the reason.
     """
     from zenml.client import Client
 
@@ -404,11 +449,30 @@ def schedule_runs(
         no_cache=False,
         schedule=monitoring.schedule.batch_inference,
     )
-    click.echo(
-        f"Batch inference runs on the {orchestrator.flavor} orchestrator at "
-        f"'{monitoring.schedule.batch_inference}'. The monitor retrains from a client: add "
-        f"to a crontab or a CI schedule: {lines[1]}"
-    )
+    where = f"on the {orchestrator.flavor} orchestrator"
+    registered = f"Batch inference runs {where} at '{monitoring.schedule.batch_inference}'"
+    if not orchestrator.supports_dynamic_pipelines:
+        click.echo(
+            f"{registered}. The monitor is a dynamic pipeline, which the {orchestrator.flavor} "
+            f"orchestrator does not run: add to a crontab or a CI schedule: {lines[1]}"
+        )
+        return
+    try:
+        run_pipeline(
+            "monitor",
+            monitor_parameters(training, monitoring, no_cache=False),
+            None,
+            training.parameters.alerts,
+            no_cache=False,
+            schedule=monitoring.schedule.monitor,
+        )
+    except click.ClickException as error:
+        click.echo(
+            f"{registered}. The monitor is not on its schedule ({error.message}): add to a "
+            f"crontab or a CI schedule: {lines[1]}"
+        )
+        return
+    click.echo(f"{registered}, and the monitor at '{monitoring.schedule.monitor}'.")
 
 
 def with_overrides(training: TrainingConfig, **groups: dict[str, Any]) -> TrainingConfig:

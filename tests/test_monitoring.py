@@ -9,6 +9,7 @@ rule says, retrain through the gates, and never fire again on the same batches.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -121,10 +122,15 @@ def test_batches_labels_estimates_and_the_retrain_trigger(running_project, tmp_p
         expected = should_fire(recorded["batches"], fired_on, trigger)
         assert recorded["trigger"]["fired"] is expected, (number, recorded)
         output = run(project, "--monitor")
+        assert "Step retrain_trigger has finished" in output  # the monitor pipeline's step
         if expected:
             assert "Retraining 'zenml_e2e_project':" in output
             assert "the alert would say" in output  # the log is this project's alerter
-            assert "Pipeline run has finished" in output
+            # The alert names the batches and their figures.
+            assert all(batch in output for batch in recorded["trigger"]["batches"])
+            assert "(version " in output
+            assert "Launching child pipeline training" in output
+            assert "Step firing_recorder has finished" in output
             new = set(recorded["trigger"]["batches"])
             assert not new & fired_on  # never again on the same batches
             fired_on |= new
@@ -175,6 +181,11 @@ def test_batches_labels_estimates_and_the_retrain_trigger(running_project, tmp_p
     # A training run, then one per firing; each retrained version went through promotion.
     training_runs = [run_["status"] for run_ in state["runs"]["training"]]
     assert training_runs == ["completed"] * (1 + len(firings))
+    monitor_runs = state["runs"]["monitor"]
+    assert [run_["status"] for run_ in monitor_runs] == ["completed"] * len(SHIFTS)
+    for number, monitor_run in enumerate(monitor_runs, start=1):
+        fired = ["retrain_trigger", "firing_recorder"] if number in firings else []
+        assert list(monitor_run["steps"]) == (fired or ["retrain_trigger"])
     for retrained in state["versions"][1:]:
         assert "promote" in retrained["promotion"]
 
@@ -204,6 +215,74 @@ def test_batches_labels_estimates_and_the_retrain_trigger(running_project, tmp_p
     assert f"version {state['staged_version']}" in card.lower()
 
     check_dashboard(project)
+
+    scheduled_monitor_retrains(project, trigger, len(firings))
+
+
+def scheduled_monitor_retrains(project: Path, trigger: dict, firings: int) -> None:
+    """On an orchestrator that takes schedules, `--schedule` registers both pipelines.
+
+    The orchestrator is a stand-in for a cloud scheduler (tests/schedule_standin.py): it
+    keeps what it is given. Running the kept monitor once, with the command a Kubernetes
+    CronJob runs, retrains when the trigger fires, and records the firing.
+    """
+    shutil.copy(Path(__file__).parent / "schedule_standin.py", project)
+    run_in_project(project, ["schedule_standin.py"])
+    # A second batch drifted as far as the last one: the trigger fires on the two.
+    drifted = orders(BATCH_ROWS, 5.0, seed=100, start=100_000).drop(columns="returned")
+    drifted.to_csv(project / "data" / "batch.csv", index=False)
+    run(project, "--only-inference")
+    before = status(project)
+    assert should_fire(before["batches"], fired_on_so_far(project), trigger)
+
+    # A retraining that fails fails the monitor run: no firing is recorded, and the
+    # version it started is discarded.
+    training_config = project / "configs" / "training.yaml"
+    training_text = training_config.read_text()
+    pd.DataFrame({"amount": [1.0, 2.0]}).to_csv(project / "data" / "broken.csv", index=False)
+    training_config.write_text(training_text.replace("data/orders.csv", "data/broken.csv"))
+    output = run(project, "--monitor", check=False).strip().splitlines()[-1]
+    assert output.startswith("Error: Pipeline monitor failed in step data_loader: "), output
+    assert "returned" in output  # the missing target column
+    assert status(project)["trigger"] == before["trigger"]
+    training_config.write_text(training_text)
+
+    output = run(project, "--schedule").strip().splitlines()[-1]
+    assert output == (
+        "Batch inference runs on the kept_schedules orchestrator at '0 6 * * *', and the "
+        "monitor at '30 6 * * *'."
+    )
+    kept = json.loads((project / ".zenml-home" / "kept_schedules.json").read_text())
+    assert [(entry["pipeline"], entry["cron"], entry["dynamic"]) for entry in kept] == [
+        ("batch_inference", "0 6 * * *", False),
+        ("monitor", "30 6 * * *", True),
+    ]
+    state = inspect(project)
+    assert [run_["status"] for run_ in state["runs"]["training"]] == ["completed"] * (
+        1 + firings
+    ) + ["failed"]  # the schedule registered, ran nothing
+    assert len(state["versions"]) == 1 + firings
+
+    command = kept[1]["command"]
+    assert command[:3] == ["python", "-m", "zenml.entrypoints.entrypoint"]
+    result = run_in_project(project, command[1:], check=False, capture=True)
+    output = plain_text(result.stdout + result.stderr)
+    assert result.returncode == 0, output[-5000:]
+    assert "Retraining 'zenml_e2e_project':" in output
+    after = status(project)
+    assert after["trigger"]["fired"] is False  # the firing is recorded: never again
+    assert set(before["trigger"]["batches"]) <= fired_on_so_far(project)
+    state = inspect(project)
+    assert [run_["status"] for run_ in state["runs"]["training"]] == ["completed"] * (
+        1 + firings
+    ) + ["failed", "completed"]
+    assert "promote" in state["versions"][-1]["promotion"]
+
+
+def fired_on_so_far(project: Path) -> set[str]:
+    """Return the batches on which the trigger has fired, as the history records them."""
+    state = json.loads((project / "monitoring_history" / "trigger.json").read_text())
+    return {batch for firing in state["fired"] for batch in firing["batches"]}
 
 
 def give_labels_late(project: Path, labelled: list[pd.DataFrame], folder: Path) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict
 
 from ml.history import BatchRecord, History
 from ml.metrics import get_metric, standard_metrics
@@ -260,13 +261,17 @@ def realize(
     return record.model_copy(update={"realized": realized, "labelled_rows": len(joined)})
 
 
-@dataclass(frozen=True)
-class TriggerDecision:
-    """Whether the retrain trigger fires, why, and on which batches."""
+class TriggerDecision(BaseModel):
+    """Whether the retrain trigger fires, why, and on which batches.
+
+    The monitor pipeline stores it as the output of its `retrain_trigger` step.
+    """
+
+    model_config = ConfigDict(frozen=True)
 
     fired: bool
     reason: str
-    batches: list[str] = field(default_factory=list)
+    batches: list[str] = []
 
 
 def batch_metric(record: BatchRecord, settings: TriggerSettings) -> tuple[float | None, str]:
@@ -315,22 +320,22 @@ def evaluate_trigger(
     )
     window = records[last_fired + 1 :][-settings.window :]
     if not records:
-        return TriggerDecision(False, "no batch is recorded yet")
+        return TriggerDecision(fired=False, reason="no batch is recorded yet")
     if not window:
-        return TriggerDecision(False, "no batch since the trigger last fired")
+        return TriggerDecision(fired=False, reason="no batch since the trigger last fired")
     found = {record.batch_id: breaches(record, settings) for record in window}
     breached = [record for record in window if found[record.batch_id]]
     latest = window[-1]
     if not found[latest.batch_id]:
         return TriggerDecision(
-            False,
-            f"the latest batch {latest.batch_id} breaches no rule "
+            fired=False,
+            reason=f"the latest batch {latest.batch_id} breaches no rule "
             f"({len(breached)} of the last {len(window)} do)",
         )
     if len(breached) < settings.breaches:
         return TriggerDecision(
-            False,
-            f"{len(breached)} of the last {len(window)} batches breach; it takes "
+            fired=False,
+            reason=f"{len(breached)} of the last {len(window)} batches breach; it takes "
             f"{settings.breaches} of {settings.window}",
         )
     details = "; ".join(
@@ -338,9 +343,9 @@ def evaluate_trigger(
         for record in breached
     )
     return TriggerDecision(
-        True,
-        f"{len(breached)} of the last {len(window)} batches breach: {details}",
-        [record.batch_id for record in breached],
+        fired=True,
+        reason=f"{len(breached)} of the last {len(window)} batches breach: {details}",
+        batches=[record.batch_id for record in breached],
     )
 
 

@@ -1,4 +1,4 @@
-"""`python run.py --monitor`: the retrain trigger, checked on the batch history."""
+"""The retrain trigger, checked on the batch history by the monitor pipeline."""
 
 from __future__ import annotations
 
@@ -8,27 +8,31 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import click
+from zenml.logger import get_logger
 
 from ml.history import BatchRecord, History, HistoryError
 from ml.monitoring import TriggerDecision, current_batches, evaluate_trigger
-from ml.settings import MonitoringConfig, ScheduleSettings, TrainingConfig
+from ml.settings import MonitoringConfig, ScheduleSettings
+
+logger = get_logger(__name__)
 
 
-def check_trigger(training: TrainingConfig, monitoring: MonitoringConfig) -> TriggerDecision:
+def check_trigger(model_name: str, monitoring: MonitoringConfig) -> TriggerDecision:
     """Say whether the trigger fires and why, and alert when it fires.
 
-    Each batch's figures go to its model version's metadata first.
+    Each batch's figures go to its model version's metadata first. A damaged history
+    raises HistoryError, which names the batch and the fix.
     """
     from stack.components import post_alert
 
-    _, records, decision = read_history(monitoring)
+    _, records, decision = evaluate_history(monitoring)
     log_batches_to_versions(records)
     if not decision.fired:
-        click.echo(f"The retrain trigger holds: {decision.reason}.")
+        logger.info("The retrain trigger holds: %s.", decision.reason)
         return decision
-    message = f"Retraining '{training.model.name}': {decision.reason}."
-    click.echo(message)
-    click.echo(
+    message = f"Retraining '{model_name}': {decision.reason}."
+    logger.info(message)
+    logger.info(
         "Training reads the data that configs/training.yaml names: add the batches' labelled "
         "rows to it, or the new version learns nothing the last one did not."
     )
@@ -36,21 +40,24 @@ def check_trigger(training: TrainingConfig, monitoring: MonitoringConfig) -> Tri
     return decision
 
 
-def read_history(
+def evaluate_history(
     monitoring: MonitoringConfig,
 ) -> tuple[History, list[BatchRecord], TriggerDecision]:
     """Return the history, its batches, and what the trigger decides on them now.
 
-    A damaged history, or one the stack cannot reach, stops the command in one line.
+    Raises HistoryError when the history is damaged or out of reach.
     """
     history = History(monitoring.history_path)
+    records = current_batches(history)
+    return history, records, evaluate_trigger(records, monitoring.trigger, fired_batches(history))
+
+
+def read_history(
+    monitoring: MonitoringConfig,
+) -> tuple[History, list[BatchRecord], TriggerDecision]:
+    """Return what `evaluate_history` does; a damaged history stops the command in one line."""
     try:
-        records = current_batches(history)
-        return (
-            history,
-            records,
-            evaluate_trigger(records, monitoring.trigger, fired_batches(history)),
-        )
+        return evaluate_history(monitoring)
     except HistoryError as error:
         raise click.ClickException(str(error)) from None
 
@@ -61,7 +68,7 @@ def fired_batches(history: History) -> set[str]:
 
 
 def record_firing(monitoring: MonitoringConfig, decision: TriggerDecision) -> None:
-    """Record that the trigger fired on these batches, once the retraining has run."""
+    """Record that the trigger fired on these batches, once the retraining has completed."""
     history = History(monitoring.history_path)
     state = history.trigger_state()
     state["fired"].append(

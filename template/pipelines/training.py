@@ -22,8 +22,7 @@ from steps.reporting import model_card
 from steps.training import model_evaluator, model_trainer
 
 
-@pipeline
-def training(
+def train_and_promote(
     data: DataSettings,
     preprocessing: PreprocessingSettings,
     search: SearchSettings,
@@ -112,3 +111,9 @@ def training(
     model_card(raw_dataset=raw_dataset, evaluation=evaluation, decision=decision, data=data)
     if alerts.notify_on_successes:
         notify_on_success(decision=decision)
+
+
+training = pipeline(name="training")(train_and_promote)
+# The same steps as a dynamic pipeline: the monitor pipeline starts them as a child run
+# when the retrain trigger fires, and ZenML starts only dynamic pipelines as children.
+retraining = pipeline(name="training", dynamic=True)(train_and_promote)

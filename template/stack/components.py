@@ -57,6 +57,20 @@ def pipeline_run(run_name: str) -> Any:
         return None
 
 
+def child_runs(run_name: str) -> list[str]:
+    """Return the names of the runs that the run called `run_name` started, oldest first.
+
+    A dynamic pipeline (the monitor) starts others (its training) as child runs.
+    """
+    run = pipeline_run(run_name)
+    if run is None:
+        return []
+    children = Client().list_pipeline_runs(
+        parent_run_id=run.id, sort_by="asc:created", size=100, hydrate=False
+    )
+    return [child.name for child in children.items]
+
+
 def last_failure(run_name: str) -> str | None:
     """Return why the run called `run_name` failed, in one line, naming the step.
 
