@@ -19,9 +19,10 @@ demo-stop: $(BIN)/.installed ## Stop the model services the demo left running
 	$(BIN)/python scripts/demo.py stop $(DEMO_DIR)
 
 # One worker per core (at most 4); a test file stays on one worker, so the project it
-# shares between its tests is trained once.
+# shares between its tests is trained once. Files start longest first, in the order
+# tests/conftest.py gives them (xdist would otherwise order them by their test count).
 test: $(BIN)/.installed ## Run the template's test suite
-	$(BIN)/python -m pytest tests --numprocesses=auto --maxprocesses=4 --dist=loadfile --durations=15
+	$(BIN)/python -m pytest tests --numprocesses=auto --maxprocesses=4 --dist=loadfile --no-loadscope-reorder --durations=15
 
 benchmark: $(BIN)/.installed ## Time the generated project against plain scikit-learn
 	$(BIN)/python scripts/benchmark.py

@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,40 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (cores or 1) // workers)))
 
 
+# Roughly how long each test file takes on a worker of two (seconds, from v0.7.0's CI
+# run and the profiles of issue 26). `make test` hands whole files to the workers in
+# collection order (--dist=loadfile --no-loadscope-reorder), so the longest go first and
+# the short ones fill the gaps at the end: a long file started last would leave the
+# other worker idle until it ends. Only the order matters; a file not listed here is
+# taken to be long, so a new file that runs a project does not start last.
+FILE_SECONDS = {
+    "test_pipelines.py": 300,
+    "test_datasets.py": 260,
+    "test_project_ci.py": 200,
+    "test_bundled_datasets.py": 190,
+    "test_serving.py": 180,
+    "test_monitoring.py": 175,
+    "test_servers.py": 120,
+    "test_update.py": 100,
+    "test_stacks.py": 70,
+    "test_render.py": 60,
+    "test_questions.py": 60,
+    "test_slack.py": 50,
+    "test_serving_race.py": 50,
+    "test_reports.py": 30,
+    "test_hostile_answers.py": 30,
+    "test_gitignore.py": 10,
+    "test_git_task.py": 5,
+    "test_repo_style.py": 5,
+}
+UNLISTED_FILE_SECONDS = 150
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the test files longest first; the tests of a file keep their order."""
+    items.sort(key=lambda item: -FILE_SECONDS.get(item.path.name, UNLISTED_FILE_SECONDS))
+
+
 def git(folder: Path, *args: str) -> str:
     """Run git in `folder` with a fixed identity; return what it printed."""
     result = subprocess.run(
@@ -83,8 +118,9 @@ def render_project(tmp_path: Path) -> Renderer:
     return _render
 
 
-INSPECT = str(REPO_ROOT / "tests" / "inspect_project.py")
-PROBE = str(REPO_ROOT / "tests" / "serving_probe.py")
+INSPECTOR = str(REPO_ROOT / "tests" / "project_inspector.py")
+# One inspector process per project, started at its first question, with its log.
+_inspectors: dict[Path, tuple[subprocess.Popen, Any]] = {}
 
 
 def serve_on_a_free_port(project: Path) -> None:
@@ -116,6 +152,7 @@ def running_project(render_project: Renderer) -> Iterator:
 
     yield _provision
     for project in projects:
+        close_inspector(project)
         stop_services(project)
         assert kill_processes_under(project) == [], "processes outlived make stop"
 
@@ -194,17 +231,70 @@ def zenml_cli(project: Path, *args: str, check: bool = True) -> str:
     return output
 
 
+def ask_inspector(project: Path, question: str) -> dict:
+    """Return the project inspector's answer to `question` ("state" or "probe").
+
+    The project's inspector process starts at its first question and answers the later
+    ones without importing ZenML and MLflow again; close_inspector ends it.
+    """
+    from project_inspector import ANSWER_MARK, ERROR_MARK
+
+    key = project.resolve()
+    if key not in _inspectors or _inspectors[key][0].poll() is not None:
+        close_inspector(project)
+        log = tempfile.TemporaryFile("w+")
+        process = subprocess.Popen(
+            [sys.executable, INSPECTOR],
+            cwd=project,
+            env=project_env(project),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+        _inspectors[key] = (process, log)
+    process, log = _inspectors[key]
+    process.stdin.write(question + "\n")
+    process.stdin.flush()
+    for line in process.stdout:  # the libraries may print lines of their own
+        if line.startswith(ANSWER_MARK):
+            return json.loads(line.removeprefix(ANSWER_MARK))
+        if line.startswith(ERROR_MARK):
+            raise AssertionError(json.loads(line.removeprefix(ERROR_MARK)))
+    process.wait()
+    log.seek(0)
+    raise AssertionError(f"the inspector exited with {process.returncode}: {log.read()[-3000:]}")
+
+
+def close_inspector(project: Path) -> None:
+    """End the project's inspector process, if it has one."""
+    if project.resolve() not in _inspectors:
+        return
+    process, log = _inspectors.pop(project.resolve())
+    process.stdin.close()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stdout.close()
+    log.close()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """End the inspectors that a failed test left running."""
+    for project in list(_inspectors):
+        close_inspector(project)
+
+
 def inspect(project: Path) -> dict:
     """Return what the runs left in ZenML and MLflow."""
-    result = run_in_project(project, [INSPECT], capture=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return ask_inspector(project, "state")
 
 
 def probe(project: Path) -> dict:
     """Return the last batch run's raw rows and predictions, and MLflow pyfunc's answers."""
-    result = run_in_project(project, [PROBE], capture=True, check=False)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return ask_inspector(project, "probe")
 
 
 def assert_all_pipelines_completed(state: dict, training_runs: int) -> None:

@@ -16,7 +16,12 @@ from zenml.client import Client
 
 
 def main() -> None:
-    """Collect pipeline runs, model versions, stage, predictions and MLflow alias."""
+    """Print what `project_state` returns as one line of JSON."""
+    print(json.dumps(project_state()))
+
+
+def project_state() -> dict:
+    """Return pipeline runs, model versions, stage, predictions and MLflow alias."""
     training = yaml.safe_load(Path("configs/training.yaml").read_text())
     name = training["model"]["name"]
     stage = training["parameters"]["promotion"]["target_environment"]
@@ -70,20 +75,16 @@ def main() -> None:
     alias_version = mlflow_client.get_model_version_by_alias(name, stage).version
     from stack.cards import staged_card
 
-    print(
-        json.dumps(
-            {
-                "runs": runs,
-                "versions": versions,
-                "staged_version": staged.number,
-                "predictions": len(predictions.load()) if predictions else None,
-                "mlflow_alias_version": str(alias_version),
-                "rows_predicted_that_trained": rows_predicted_that_trained(batch_runs, staged),
-                "staged_card": staged_card(),
-                "staged_evaluation_report": text_of(staged.get_artifact("evaluation_report")),
-            }
-        )
-    )
+    return {
+        "runs": runs,
+        "versions": versions,
+        "staged_version": staged.number,
+        "predictions": len(predictions.load()) if predictions else None,
+        "mlflow_alias_version": str(alias_version),
+        "rows_predicted_that_trained": rows_predicted_that_trained(batch_runs, staged),
+        "staged_card": staged_card(),
+        "staged_evaluation_report": text_of(staged.get_artifact("evaluation_report")),
+    }
 
 
 def text_of(artifact) -> str | None:

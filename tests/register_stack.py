@@ -2,7 +2,9 @@
 
 Runs inside a rendered project: creates the secrets the stack refers to with dummy
 values, registers the stack through the project's own set-up functions, and prints,
-as JSON, the integration each registered component's flavor belongs to.
+as JSON, the integration each registered component's flavor belongs to, and what
+`zenml integration install` would install for the integrations named as arguments.
+A stack file with a placeholder left stops it before ZenML is imported.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import sys
 
 # Runs with the project on PYTHONPATH, as scripts/setup_stack.py is imported there.
 from scripts.setup_stack import SECRET_REFERENCE, ensure_stack, load_stack_spec
-from zenml.client import Client
 
 
 def main() -> None:
     """Register the stack, then report its components' flavors and integrations."""
     spec = load_stack_spec()
+    from zenml.client import Client
+    from zenml.integrations.registry import integration_registry
+
     client = Client()
     secrets: dict[str, dict[str, str]] = {}
     for component in spec["components"].values():
@@ -30,17 +34,19 @@ def main() -> None:
         client.create_secret(name, values=values)
     ensure_stack(spec)
     stack = client.get_stack(spec["name"])
-    print(
-        json.dumps(
-            {
-                kind.value: {
-                    "flavor": components[0].flavor_name,
-                    "integration": components[0].flavor.integration,
-                }
-                for kind, components in stack.components.items()
-            }
-        )
-    )
+    components = {
+        kind.value: {
+            "flavor": components[0].flavor_name,
+            "integration": components[0].flavor.integration,
+        }
+        for kind, components in stack.components.items()
+    }
+    requirements = {
+        requirement
+        for name in sys.argv[1:]
+        for requirement in integration_registry.select_integration_requirements(name)
+    }
+    print(json.dumps({"components": components, "requirements": sorted(requirements)}))
 
 
 if __name__ == "__main__":

@@ -19,7 +19,12 @@ from zenml.client import Client
 
 
 def main() -> None:
-    """Collect the batch run's rows and predictions, and pyfunc's on the same rows."""
+    """Print what `batch_and_pyfunc_answers` returns as one line of JSON."""
+    print(json.dumps(batch_and_pyfunc_answers()))
+
+
+def batch_and_pyfunc_answers() -> dict:
+    """Return the batch run's rows and predictions, and pyfunc's on the same rows."""
     training = yaml.safe_load(Path("configs/training.yaml").read_text())
     name = training["model"]["name"]
     target = training["parameters"]["data"]["target_column"]
@@ -34,19 +39,15 @@ def main() -> None:
     import mlflow.pyfunc
 
     pyfunc = mlflow.pyfunc.load_model(f"models:/{name}@{stage}")
-    print(
-        json.dumps(
-            {
-                # Python's float repr round-trips exactly; to_json rounds to 10 digits.
-                "rows": rows.astype(object).where(rows.notna(), None).to_dict(orient="records"),
-                "batch": predictions[target].tolist(),
-                "pyfunc": [
-                    value.item() if hasattr(value, "item") else value
-                    for value in pyfunc.predict(rows.fillna(np.nan))
-                ],
-            }
-        )
-    )
+    return {
+        # Python's float repr round-trips exactly; to_json rounds to 10 digits.
+        "rows": rows.astype(object).where(rows.notna(), None).to_dict(orient="records"),
+        "batch": predictions[target].tolist(),
+        "pyfunc": [
+            value.item() if hasattr(value, "item") else value
+            for value in pyfunc.predict(rows.fillna(np.nan))
+        ],
+    }
 
 
 if __name__ == "__main__":

@@ -24,7 +24,15 @@ import psutil
 import pytest
 import yaml
 
-from conftest import inspect, plain_text, probe, run, serve_on_a_free_port, zenml_cli
+from conftest import (
+    close_inspector,
+    inspect,
+    plain_text,
+    probe,
+    run,
+    serve_on_a_free_port,
+    zenml_cli,
+)
 from generated_project import (
     kill_processes_under,
     project_env,
@@ -120,6 +128,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     try:
         yield Served(project, service_url(output))
     finally:
+        close_inspector(project)
         stop_services(project)
         assert kill_processes_under(project) == [], "processes outlived make stop"
 

@@ -16,6 +16,7 @@ from conftest import (
     REPO_ROOT,
     assert_all_pipelines_completed,
     assert_ruff_clean,
+    close_inspector,
     git,
     inspect,
     run,
@@ -182,6 +183,7 @@ def test_update_keeps_user_edits_migrates_answers_and_still_runs(
         assert "serves version 1 of 'zenml_e2e_project'" in output
         assert_all_pipelines_completed(inspect(project), training_runs=1)
     finally:
+        close_inspector(project)
         stop_services(project)
         assert kill_processes_under(project) == []
 
