@@ -23,6 +23,7 @@ from ml.search import (
     too_many_rows,
     train_candidate,
 )
+from ml.settings import SearchSettings
 
 
 def main() -> None:
@@ -55,21 +56,11 @@ def main() -> None:
         features, y_trn, p["max_rows"], p["task_type"], p["random_state"]
     )
     metric = get_metric(p["metric"])
+    search = SearchSettings.model_validate(groups["search"])
     results = [
-        search_family(
-            family,
-            spec,
-            x_search,
-            y_search,
-            preprocessor,
-            metric,
-            p["strategy"],
-            p["iterations"],
-            p["cv_folds"],
-            p["random_state"],
-        )
-        for family, spec in p["model_families"].items()
-        if too_many_rows(family, spec.get("max_training_rows"), len(features)) is None
+        search_family(family, search, x_search, y_search, preprocessor, metric, p["random_state"])
+        for family, spec in search.model_families.items()
+        if too_many_rows(family, spec.max_training_rows, len(features)) is None
     ]
     model = train_candidate(select_best(results, metric), x_trn, y_trn, p["random_state"])
     score = metric.score(model, x_tst, y_tst)

@@ -7,14 +7,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
+from ml import PROJECT_ROOT
 from ml.data import start_file_version
 from ml.settings import (
+    CONFIGS,
     AlertSettings,
     BatchInferenceConfig,
     MonitoringConfig,
-    SettingsError,
+    ServingConfig,
     TrainingConfig,
     load_settings,
 )
@@ -23,36 +24,13 @@ from upstream import cache_package_lookups, exit_without_teardown
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-    from serving.deploy import ServingConfig, ServingState
+    from zenml.pipelines.pipeline_definition import Pipeline
 
-CONFIGS = Path(__file__).resolve().parent / "configs"
+    from serving.deploy import ServingState
+
 STILL_STARTING = (
     "The online service was still starting: `python -m serving status` says whether it answers."
 )
-
-
-def load_training() -> TrainingConfig:
-    """Return configs/training.yaml, validated; a wrong key or value stops the run."""
-    try:
-        return load_settings("training", TrainingConfig)
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
-
-
-def load_batch_inference() -> BatchInferenceConfig:
-    """Return configs/batch_inference.yaml, validated; a wrong key or value stops the run."""
-    try:
-        return load_settings("batch_inference", BatchInferenceConfig)
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
-
-
-def load_monitoring() -> MonitoringConfig:
-    """Return configs/monitoring.yaml, validated; a wrong key or value stops the run."""
-    try:
-        return load_settings("monitoring", MonitoringConfig)
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
 
 
 def check_stack() -> None:
@@ -95,16 +73,6 @@ def require_staged_version(
         raise click.ClickException(message) from None
 
 
-def load_serving() -> ServingConfig:
-    """Return what serving needs from configs/, validated; a wrong value stops the run."""
-    from serving.deploy import ServingConfig
-
-    try:
-        return ServingConfig.load()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
-
-
 def report_serving(
     started: Future[ServingState], config: ServingConfig, alerts: AlertSettings
 ) -> str | None:
@@ -128,7 +96,7 @@ def report_serving(
 
 
 def run_pipeline(
-    pipeline_name: str,
+    pipeline: Pipeline,
     parameters: dict[str, Any],
     model: dict[str, Any] | None,
     alerts: AlertSettings,
@@ -141,8 +109,6 @@ def run_pipeline(
     A failure names the failed step, in this run or in a run it started (the monitor's
     training).
     """
-    import importlib
-
     from zenml import Model
 
     from ml.contract import ContractViolation
@@ -151,7 +117,6 @@ def run_pipeline(
     from upstream import failed_steps_without_traceback
 
     failed_steps_without_traceback((DataError, ContractViolation, HistoryError))
-    pipeline = getattr(importlib.import_module(f"pipelines.{pipeline_name}"), pipeline_name)
     options: dict[str, Any] = {
         "parameters": parameters,
         "settings": {"docker": load_docker_settings()},
@@ -171,7 +136,7 @@ def run_pipeline(
     if not schedule:
         # A name of its own, to find this run's record (and only this run's) on failure;
         # a schedule keeps ZenML's names, which differ from one scheduled run to the next.
-        options["run_name"] = f"{pipeline_name}-{datetime.now():%Y_%m_%d-%H_%M_%S_%f}"
+        options["run_name"] = f"{pipeline.name}-{datetime.now():%Y_%m_%d-%H_%M_%S_%f}"
     try:
         pipeline.with_options(**options)()
     except (Exception, KeyboardInterrupt) as error:
@@ -189,7 +154,7 @@ def run_pipeline(
         first_line = (str(error).strip().splitlines() or [""])[0]
         cause = next(filter(None, map(last_failure, runs)), None)
         where = f" in {cause}" if cause else f": {type(error).__name__}: {first_line}"
-        raise click.ClickException(f"Pipeline {pipeline_name} failed{where}") from None
+        raise click.ClickException(f"Pipeline {pipeline.name} failed{where}") from None
 
 
 def batch_parameters(batch: BatchInferenceConfig, monitoring: MonitoringConfig) -> dict[str, Any]:
@@ -211,6 +176,8 @@ def predict_while_serving(
     inference that fails or is interrupted does not wait for a service still starting:
     the service keeps starting, and the run says how to check on it.
     """
+    from pipelines.batch_inference import batch_inference
+
     started = None
     if serving is not None:
         from serving.deploy import start_serving
@@ -224,7 +191,7 @@ def predict_while_serving(
         }
         try:
             run_pipeline(
-                "batch_inference",
+                batch_inference,
                 batch_parameters(batch, monitoring),
                 staged,
                 batch.parameters.alerts,
@@ -245,13 +212,21 @@ def predict_while_serving(
         raise click.ClickException("\n".join(failures))
 
 
-def load_docker_settings() -> dict[str, Any]:
-    """Return configs/docker.yaml: ZenML's Docker settings for containerised steps."""
-    path = CONFIGS / "docker.yaml"
-    try:
-        return yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise click.ClickException(f"{path} cannot be read: {error}") from None
+def load_docker_settings(folder: Path = CONFIGS) -> dict[str, Any]:
+    """Return configs/docker.yaml, validated as ZenML's Docker settings for containerised steps.
+
+    ZenML's own model ignores a key it does not know; here a misspelled one stops the
+    run, naming the key and the file.
+    """
+    from pydantic import ConfigDict
+    from zenml.config import DockerSettings
+
+    class DockerFile(DockerSettings):
+        """ZenML's Docker settings, refusing keys it does not know."""
+
+        model_config = ConfigDict(extra="forbid")
+
+    return load_settings("docker", DockerFile, folder).model_dump(exclude_unset=True)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -335,10 +310,14 @@ def main(
     if labels_path:
         from monitoring.labels import record_late_labels
 
-        record_late_labels(labels_path, load_training(), load_monitoring())
+        record_late_labels(
+            labels_path,
+            load_settings("training", TrainingConfig),
+            load_settings("monitoring", MonitoringConfig),
+        )
         return
     training = with_overrides(
-        load_training(),
+        load_settings("training", TrainingConfig),
         preprocessing={
             "test_size": test_size,
             "normalize": False if no_normalize else None,
@@ -350,17 +329,17 @@ def main(
             "fail_on_quality_gates": True if fail_on_quality_gates else None,
         },
     )
-    monitoring = load_monitoring()
+    monitoring = load_settings("monitoring", MonitoringConfig)
     if schedule:
-        schedule_runs(training, load_batch_inference(), monitoring)
+        schedule_runs(training, load_settings("batch_inference", BatchInferenceConfig), monitoring)
         return
     if monitor:
         check_stack()
         cache_package_lookups()
         run_monitor(training, monitoring, no_cache)
         return
-    batch = load_batch_inference() if not only_training else None
-    serving = load_serving() if not (only_training or only_inference) else None
+    batch = None if only_training else load_settings("batch_inference", BatchInferenceConfig)
+    serving = None if only_training or only_inference else ServingConfig.load()
 
     if not only_inference:
         start_file_version(training.parameters.data.dataset_path)
@@ -370,8 +349,10 @@ def main(
     check_stack()
     parameters = training.parameters
     if not only_inference:
+        from pipelines.training import training as training_pipeline
+
         model = training.model.model_dump(exclude_none=True)
-        run_pipeline("training", dict(parameters), model, parameters.alerts, no_cache)
+        run_pipeline(training_pipeline, dict(parameters), model, parameters.alerts, no_cache)
     if batch is not None:
         require_staged_version(training, not only_inference, batch.parameters.alerts)
     predict_while_serving(training, batch, monitoring, serving, no_cache)
@@ -399,8 +380,10 @@ def run_monitor(training: TrainingConfig, monitoring: MonitoringConfig, no_cache
 
     alerts = training.parameters.alerts
     if Client().active_stack.orchestrator.supports_dynamic_pipelines:
+        from pipelines.monitor import monitor
+
         run_pipeline(
-            "monitor", monitor_parameters(training, monitoring, no_cache), None, alerts, no_cache
+            monitor, monitor_parameters(training, monitoring, no_cache), None, alerts, no_cache
         )
         return
     from ml.history import HistoryError
@@ -411,8 +394,10 @@ def run_monitor(training: TrainingConfig, monitoring: MonitoringConfig, no_cache
     except HistoryError as error:
         raise click.ClickException(str(error)) from None
     if decision.fired:
+        from pipelines.training import training as training_pipeline
+
         model = training.model.model_dump(exclude_none=True)
-        run_pipeline("training", dict(training.parameters), model, alerts, no_cache)
+        run_pipeline(training_pipeline, dict(training.parameters), model, alerts, no_cache)
         record_firing(monitoring, decision)
 
 
@@ -429,9 +414,10 @@ def schedule_runs(
     from zenml.client import Client
 
     from monitoring.trigger import crontab_lines
+    from pipelines.batch_inference import batch_inference
 
     orchestrator = Client().active_stack.orchestrator
-    lines = crontab_lines(monitoring.schedule, Path(__file__).resolve().parent)
+    lines = crontab_lines(monitoring.schedule, PROJECT_ROOT)
     if not orchestrator.config.is_schedulable:
         raise click.ClickException(
             f"The {orchestrator.flavor} orchestrator takes no schedules: add these lines "
@@ -442,7 +428,7 @@ def schedule_runs(
         "version": training.parameters.promotion.target_environment,
     }
     run_pipeline(
-        "batch_inference",
+        batch_inference,
         batch_parameters(batch, monitoring),
         staged,
         batch.parameters.alerts,
@@ -457,9 +443,11 @@ def schedule_runs(
             f"orchestrator does not run: add to a crontab or a CI schedule: {lines[1]}"
         )
         return
+    from pipelines.monitor import monitor
+
     try:
         run_pipeline(
-            "monitor",
+            monitor,
             monitor_parameters(training, monitoring, no_cache=False),
             None,
             training.parameters.alerts,

@@ -474,8 +474,8 @@ def test_rendered_grids_build_in_the_generated_project(
         project, ["-m", "pytest", "-q", "tests/test_configs.py"], check=False, capture=True
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    # One test per family, the whole-file check, and the refused edits.
-    assert f"{len(families) + 11} passed" in result.stdout
+    # One test per family, the whole-file check, the refused edits, serving's and docker's.
+    assert f"{len(families) + 13} passed" in result.stdout
 
 
 def test_without_an_alerter_no_slack_code_or_dependency_is_rendered(

@@ -57,6 +57,7 @@ COVERED_BY = {
     "slack_sdk": "slack-sdk",
     "pydantic": "zenml",  # dependencies of ZenML itself, so in every image
     "yaml": "zenml",
+    "click": "zenml",  # SettingsError is a click exception (ml/settings.py)
 }
 FIRST_PARTY = {
     "ml",

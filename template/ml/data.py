@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ml import PROJECT_ROOT
 from ml.contract import repeated_names
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ class DataError(ValueError):
     """
 
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_DATASETS = {
     "breast_cancer": "load_breast_cancer",
     "wine": "load_wine",

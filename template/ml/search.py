@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from ml.metrics import Metric
+
+if TYPE_CHECKING:
+    from ml.settings import ModelFamily, SearchSettings
 
 
 class Candidate(BaseModel):
@@ -146,58 +149,56 @@ def too_many_rows(family: str, limit: int | None, rows: int) -> str | None:
 
 def search_family(
     family: str,
-    spec: Mapping[str, Any],
+    search: SearchSettings,
     features: pd.DataFrame,
     target: pd.Series,
     preprocessor: Any,
     metric: Metric,
-    strategy: str,
-    iterations: int,
-    cv_folds: int,
     random_state: int,
 ) -> Candidate:
-    """Search the family's parameter space by cross-validation on raw training rows.
+    """Search the space of `family`, one of `search`'s model families, on raw training rows.
 
-    Each fold fits a fresh copy of `preprocessor` before the estimator, so that nothing
-    learnt from a fold's held-out rows (a median, a target encoding) reaches its
-    training. Returns the family's name, estimator path, best parameters (defaults
-    included) and mean cross-validated score in the metric's own units.
+    The search follows `search`'s strategy, iterations and folds. Each fold fits a fresh
+    copy of `preprocessor` before the estimator, so that nothing learnt from a fold's
+    held-out rows (a median, a target encoding) reaches its training. Returns the
+    family's name, estimator path, best parameters (defaults included) and mean
+    cross-validated score in the metric's own units.
     """
     from sklearn.base import clone
     from sklearn.model_selection import GridSearchCV, ParameterGrid, RandomizedSearchCV
     from sklearn.pipeline import Pipeline
 
-    defaults = dict(spec.get("defaults") or {})
-    space = search_space(family, spec.get("search_space") or {}, strategy)
-    estimator = build_estimator(spec["estimator"], defaults, random_state)
+    model_family = search.model_families[family]
+    defaults = dict(model_family.defaults)
+    space = search_space(family, model_family.search_space, search.strategy)
+    estimator = build_estimator(model_family.estimator, defaults, random_state)
     metric.check_estimator(estimator)
     pipeline = Pipeline([("preprocess", clone(preprocessor)), ("model", estimator)])
     space = {f"model__{name}": values for name, values in space.items()}
     # No refit: the chosen candidate is fitted on every training row by the trainer.
-    common = {"scoring": metric.scorer, "cv": cv_folds, "error_score": "raise", "refit": False}
-    if strategy == "grid":
-        search = GridSearchCV(pipeline, space, **common)
-    elif strategy == "random":
-        finite = all(isinstance(values, list) for values in space.values())
-        search = RandomizedSearchCV(
-            pipeline,
-            space,
-            n_iter=min(iterations, len(ParameterGrid(space))) if finite else iterations,
-            random_state=random_state,
-            **common,
+    cv = search.cv_folds
+    common = {"scoring": metric.scorer, "cv": cv, "error_score": "raise", "refit": False}
+    if search.strategy == "grid":
+        cv_search = GridSearchCV(pipeline, space, **common)
+    elif search.strategy == "random":
+        draws = search.iterations
+        if all(isinstance(values, list) for values in space.values()):
+            draws = min(draws, len(ParameterGrid(space)))
+        cv_search = RandomizedSearchCV(
+            pipeline, space, n_iter=draws, random_state=random_state, **common
         )
     else:
-        raise ValueError(f"Unknown search strategy '{strategy}': use 'random' or 'grid'.")
-    search.fit(features, target)
-    best = {name.removeprefix("model__"): value for name, value in search.best_params_.items()}
+        raise ValueError(f"Unknown search strategy '{search.strategy}': use 'random' or 'grid'.")
+    cv_search.fit(features, target)
+    best = {name.removeprefix("model__"): value for name, value in cv_search.best_params_.items()}
     return Candidate(
         family=family,
         metric=metric.name,
-        estimator=spec["estimator"],
+        estimator=model_family.estimator,
         params={**defaults, **to_builtin(best)},
-        cv_score=metric.from_scorer_value(search.best_score_),
+        cv_score=metric.from_scorer_value(cv_search.best_score_),
         search_rows=len(features),
-        max_training_rows=spec.get("max_training_rows"),
+        max_training_rows=model_family.max_training_rows,
     )
 
 
@@ -208,14 +209,14 @@ def to_builtin(params: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def default_candidate(family: str, spec: Mapping[str, Any], metric: Metric) -> Candidate:
+def default_candidate(family: str, model_family: ModelFamily, metric: Metric) -> Candidate:
     """Describe a family trained with its configured defaults, without any search."""
     return Candidate(
         family=family,
         metric=metric.name,
-        estimator=spec["estimator"],
-        params=dict(spec.get("defaults") or {}),
-        max_training_rows=spec.get("max_training_rows"),
+        estimator=model_family.estimator,
+        params=dict(model_family.defaults),
+        max_training_rows=model_family.max_training_rows,
     )
 
 

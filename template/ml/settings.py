@@ -12,14 +12,16 @@ import re
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import click
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ml import PROJECT_ROOT
 from ml.data import BUNDLED_DATASETS
 from ml.metrics import get_metric
 from ml.roles import ROLES
 
-CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+CONFIGS = PROJECT_ROOT / "configs"
 
 
 class Settings(BaseModel):
@@ -115,6 +117,16 @@ class SearchSettings(Settings):
                 f"max_rows ({self.max_rows}) must be at least twice cv_folds ({self.cv_folds})"
             )
         return self
+
+    def of_family(self, family: str) -> SearchSettings:
+        """Return these settings with the one family `family`, and no resources.
+
+        What one family's search depends on: a step given it is cached apart from the
+        other families' spaces and from the resources it ran with.
+        """
+        return self.model_copy(
+            update={"model_families": {family: self.model_families[family]}, "resources": {}}
+        )
 
 
 class QualityGateSettings(Settings):
@@ -267,26 +279,50 @@ class MonitoringConfig(Settings):
         return path
 
 
-class ServingSettings(Settings):
-    """The whole of configs/serving.yaml: the service's own settings."""
+class ServingConfig(Settings):
+    """What serving needs: the whole of configs/serving.yaml, and the version it serves.
 
+    `model_name` and `stage` are not keys of configs/serving.yaml: `load` takes them from
+    configs/training.yaml (the model's name, and promotion's target_environment), so
+    that each value lives in one file.
+    """
+
+    model_name: str = Field(min_length=1)
+    stage: str = Field(min_length=1)
     deployment_name: str = Field(min_length=1)
     max_request_bytes: int = Field(ge=1024)
     max_concurrent_runs: int = Field(ge=1)
     deploy_timeout: int = Field(ge=1)
 
+    @classmethod
+    def load(cls, folder: Path = CONFIGS) -> ServingConfig:
+        """Read configs/serving.yaml and configs/training.yaml, naming the file and key at fault."""
+        training = load_settings("training", TrainingConfig, folder)
+        staged = {
+            "model_name": training.model.name,
+            "stage": training.parameters.promotion.target_environment,
+        }
+        return load_settings("serving", cls, folder, given=staged)
 
-Config = TypeVar("Config", bound=Settings)
+
+Config = TypeVar("Config", bound=BaseModel)
 
 
-class SettingsError(ValueError):
-    """A configuration file that cannot be used, named with the key at fault."""
+class SettingsError(click.ClickException, ValueError):
+    """A configuration file that cannot be used, named with the key at fault.
+
+    A command line that meets one stops with its one line, and no traceback.
+    """
 
 
-def load_settings(name: str, kind: type[Config], folder: Path = CONFIGS) -> Config:
+def load_settings(
+    name: str, kind: type[Config], folder: Path = CONFIGS, given: dict[str, Any] | None = None
+) -> Config:
     """Return `configs/NAME.yaml` validated as `kind`.
 
-    Raises SettingsError with one line: the file, the key path and what is wrong.
+    `given` holds the values of `kind` that another file holds; the file itself may not
+    set them. Raises SettingsError with one line: the file, the key path and what is
+    wrong.
     """
     path = folder / f"{name}.yaml"
     try:
@@ -299,8 +335,17 @@ def load_settings(name: str, kind: type[Config], folder: Path = CONFIGS) -> Conf
         where = getattr(error, "problem_mark", None)
         line = f" (line {where.line + 1})" if where else ""
         raise SettingsError(f"{path} is not valid YAML{line}: fix its syntax.") from None
+    raw = raw or {}
+    if given and isinstance(raw, dict):
+        taken = sorted(set(given) & set(raw))
+        if taken:
+            raise SettingsError(
+                f"{path}: {taken[0]} is not a setting of this file (another file holds it): "
+                "remove it."
+            )
+        raw = {**raw, **given}
     try:
-        return kind.model_validate(raw or {})
+        return kind.model_validate(raw)
     except ValidationError as error:
         raise SettingsError(describe_error(path, error)) from None
 

@@ -8,21 +8,13 @@ import sys
 
 import click
 
-from ml.data import PROJECT_ROOT
+from ml import PROJECT_ROOT
 from ml.history import History, HistoryError
 from ml.monitoring import status_line, status_rows
-from ml.settings import MonitoringConfig, SettingsError, TrainingConfig, load_settings
+from ml.settings import MonitoringConfig, TrainingConfig, load_settings
 from upstream import exit_without_teardown
 
 WORKSPACE = PROJECT_ROOT / ".monitoring-ui"
-
-
-def load_config() -> MonitoringConfig:
-    """Return configs/monitoring.yaml, or stop with the file and key at fault."""
-    try:
-        return load_settings("monitoring", MonitoringConfig)
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -36,7 +28,7 @@ def status_command(as_json: bool) -> None:
     """Print a line per batch (time, version, rows, drift, metric, labels) and the trigger."""
     from monitoring.trigger import read_history
 
-    history, records, decision = read_history(load_config())
+    history, records, decision = read_history(load_settings("monitoring", MonitoringConfig))
     rows = status_rows(records)
     if as_json:
         trigger = {"fired": decision.fired, "reason": decision.reason, "batches": decision.batches}
@@ -57,7 +49,7 @@ def card_command() -> None:
 
     try:
         click.echo(staged_card())
-    except (LookupError, SettingsError) as error:
+    except LookupError as error:
         raise click.ClickException(str(error)) from None
 
 
@@ -67,11 +59,8 @@ def ui_command(port: int) -> None:
     """Rebuild the Evidently workspace from the history and serve it on 127.0.0.1."""
     from monitoring.workspace import build_workspace
 
-    config = load_config()
-    try:
-        model = load_settings("training", TrainingConfig).model.name
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from None
+    config = load_settings("monitoring", MonitoringConfig)
+    model = load_settings("training", TrainingConfig).model.name
     try:
         snapshots = build_workspace(History(config.history_path), WORKSPACE, model)
     except HistoryError as error:

@@ -40,12 +40,11 @@ def batch_inference(
             reference=model.get_artifact("dataset_trn"),
             current=dataset_inf,
             preprocess_pipeline=preprocess_pipeline,
-            sample_rows=drift.sample_rows,
+            drift=drift,
         )
         drift_quality_gate(
             drift_summary=drift_summary,
-            max_drifted_share=drift.max_drifted_share,
-            max_missing_share_increase=drift.max_missing_share_increase,
+            drift=drift,
             monitoring=monitoring,
             data_version=data_version,
         )

@@ -52,25 +52,19 @@ def train_and_promote(
                 target_trn=target_trn,
                 preprocess_pipeline=preprocess_pipeline,
                 data=data,
+                search=search.of_family(family),
                 family=family,
-                spec=spec.model_dump(exclude_none=True),
                 metric=promotion.metric,
-                strategy=search.strategy,
-                iterations=search.iterations,
-                cv_folds=search.cv_folds,
-                max_rows=search.max_rows,
                 id=f"hp_tuning_search_{family}",
             )
-            for family, spec in search.model_families.items()
+            for family in search.model_families
         ]
         candidate = hp_tuning_select_best_model(
             search_results=search_results, metric=promotion.metric
         )
     else:
-        family, spec = next(iter(search.model_families.items()))
-        candidate = default_candidate(
-            family, spec.model_dump(exclude_none=True), get_metric(promotion.metric)
-        )
+        family, model_family = next(iter(search.model_families.items()))
+        candidate = default_candidate(family, model_family, get_metric(promotion.metric))
     model = model_trainer(
         features_trn=features_trn,
         target_trn=target_trn,

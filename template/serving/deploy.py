@@ -9,9 +9,10 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+from ml import PROJECT_ROOT
+from ml.settings import ServingConfig
 from serving.identity import (
     IDENTITY_PATH,
     IdentityCheck,
@@ -21,8 +22,6 @@ from serving.identity import (
     served_version,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CONFIGS = PROJECT_ROOT / "configs"
 # The code a deployment runs: a change to any of it is deployed again.
 SERVED_PACKAGES = ("ml", "materializers", "pipelines", "serving", "stack", "steps")
 # The only deployer whose service runs on this machine, outside a container.
@@ -31,35 +30,6 @@ LOCAL_DEPLOYER = "local"
 LOCAL_DEPLOY_ATTEMPTS = 3
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ServingConfig:
-    """What serving needs: the staged version and the service's own settings.
-
-    The model and its stage are read from configs/training.yaml, the rest from
-    configs/serving.yaml.
-    """
-
-    model_name: str
-    stage: str
-    deployment_name: str
-    max_request_bytes: int
-    deploy_timeout: int
-    max_concurrent_runs: int
-
-    @classmethod
-    def load(cls, folder: Path = CONFIGS) -> ServingConfig:
-        """Read both files, naming the file and the key when one is wrong."""
-        from ml.settings import ServingSettings, TrainingConfig, load_settings
-
-        training = load_settings("training", TrainingConfig, folder)
-        serving = load_settings("serving", ServingSettings, folder)
-        return cls(
-            model_name=training.model.name,
-            stage=training.parameters.promotion.target_environment,
-            **serving.model_dump(),
-        )
 
 
 @dataclass(frozen=True)
@@ -121,7 +91,7 @@ def fingerprint(config: ServingConfig, deployer: Any) -> str:
     body limit or prediction function is deployed again rather than kept.
     """
     digest = hashlib.sha256()
-    digest.update(json.dumps(config.__dict__, sort_keys=True).encode())
+    digest.update(json.dumps(config.model_dump(), sort_keys=True).encode())
     digest.update(str(deployer.id).encode())
     # The auth key is compared by auth_key_changed; a digest of it would leak it to a guess.
     settings = {key: value for key, value in deployer.configuration.items() if key != "auth_key"}

@@ -10,11 +10,12 @@ from ml.search import build_estimator, search_space
 from ml.settings import (
     CONFIGS,
     BatchInferenceConfig,
-    ServingSettings,
+    ServingConfig,
     SettingsError,
     TrainingConfig,
     load_settings,
 )
+from run import load_docker_settings
 
 TRAINING = load_settings("training", TrainingConfig).parameters
 # A metric of the other task, which the training file must refuse.
@@ -24,7 +25,8 @@ FIRST_FAMILY = next(iter(TRAINING.search.model_families))
 
 def test_every_file_is_valid() -> None:
     load_settings("batch_inference", BatchInferenceConfig)
-    load_settings("serving", ServingSettings)
+    assert ServingConfig.load().model_name == load_settings("training", TrainingConfig).model.name
+    assert load_docker_settings()["required_integrations"]
     get_metric(TRAINING.promotion.metric, TRAINING.data.task_type)
 
 
@@ -101,3 +103,28 @@ def test_malformed_yaml_names_the_line(tmp_path: Path) -> None:
     (tmp_path / "training.yaml").write_text("model:\n  name: x\nparameters: [unclosed\n")
     with pytest.raises(SettingsError, match=r"training.yaml is not valid YAML \(line \d+\)"):
         load_settings("training", TrainingConfig, tmp_path)
+
+
+def test_serving_takes_the_model_and_its_stage_from_training_only(tmp_path: Path) -> None:
+    for name in ("training", "serving"):
+        (tmp_path / f"{name}.yaml").write_text((CONFIGS / f"{name}.yaml").read_text())
+    with (tmp_path / "serving.yaml").open("a") as serving:
+        serving.write("stage: staging\n")
+    with pytest.raises(SettingsError) as refused:
+        ServingConfig.load(tmp_path)
+    assert str(refused.value) == (
+        f"{tmp_path / 'serving.yaml'}: stage is not a setting of this file (another file "
+        "holds it): remove it."
+    )
+
+
+def test_a_misspelled_docker_setting_is_named_with_its_file(tmp_path: Path) -> None:
+    raw = yaml.safe_load((CONFIGS / "docker.yaml").read_text())
+    raw["requirement"] = raw.pop("requirements")
+    (tmp_path / "docker.yaml").write_text(yaml.safe_dump(raw))
+    with pytest.raises(SettingsError) as refused:
+        load_docker_settings(tmp_path)
+    assert str(refused.value) == (
+        f"{tmp_path / 'docker.yaml'}: requirement is not a setting (check its spelling and "
+        "its group)."
+    )

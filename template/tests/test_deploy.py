@@ -8,9 +8,15 @@ import click
 import pytest
 
 import run
-from ml.settings import BatchInferenceConfig, MonitoringConfig, TrainingConfig, load_settings
+from ml.settings import (
+    BatchInferenceConfig,
+    MonitoringConfig,
+    ServingConfig,
+    TrainingConfig,
+    load_settings,
+)
 from serving import deploy
-from serving.deploy import ServingConfig, ServingState, start_serving
+from serving.deploy import ServingState, start_serving
 from serving.identity import IdentityCheck
 
 URL = "http://127.0.0.1:8000"

@@ -14,9 +14,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from ml.settings import ServingConfig
 from serving import http
 from serving.deploy import (
-    ServingConfig,
     ServingState,
     deploy_until_it_answers_as_itself,
     deployment_settings,
@@ -27,6 +27,14 @@ from serving.identity import IdentityCheck, ServiceIdentity, check_identity, ide
 URL = "http://127.0.0.1:8000"
 OURS = ServiceIdentity("churn", "5b0c0c6e-1", "churn_model", 3, "f" * 64)
 KEY = "unit-test-key"
+SERVING = ServingConfig(
+    model_name="churn_model",
+    stage="production",
+    deployment_name="churn",
+    max_request_bytes=1024,
+    max_concurrent_runs=4,
+    deploy_timeout=60,
+)
 
 
 def deployment_record(identity: ServiceIdentity, auth_key: str | None = None) -> Any:
@@ -113,7 +121,7 @@ def test_a_plain_http_server_on_the_url_is_not_ours(foreign_server: str) -> None
     assert found.what.startswith("a server (SimpleHTTP/")
     assert found.what.endswith("that answers /identity with HTTP 404, no identity")
     state = ServingState(3, foreign_server, found, "status")
-    line = state.describe(ServingConfig("churn_model", "production", "churn", 1000, 60, 4))
+    line = state.describe(SERVING)
     assert "\n" not in line and "serves version" not in line
     assert line.startswith(f"'churn' is recorded at {foreign_server} (status), but a server (")
     assert line.endswith("not this deployment: `make serve` deploys it again on a free port.")
@@ -165,9 +173,7 @@ def test_nothing_listening_is_not_answering() -> None:
     found = check_identity(f"http://127.0.0.1:{free_port()}", OURS, None)
     assert (found.answers, found.ours, found.what) == (False, False, "nothing answers")
     state = ServingState(3, found.url, found, "status")
-    assert "it does not answer: `make serve` starts it again" in state.describe(
-        ServingConfig("churn_model", "production", "churn", 1000, 60, 4)
-    )
+    assert "it does not answer: `make serve` starts it again" in state.describe(SERVING)
 
 
 def service_app(auth_key: str | None) -> FastAPI:
@@ -251,5 +257,5 @@ def test_a_deploy_that_never_answers_as_itself_stops_with_the_fix() -> None:
 )
 def test_each_deployer_listens_where_its_callers_reach_it(flavor: str, host: str) -> None:
     assert listening_host(flavor) == host
-    settings = deployment_settings(ServingConfig("m", "production", "d", 1000, 60, 4), flavor)
+    settings = deployment_settings(SERVING, flavor)
     assert settings.uvicorn_host == host

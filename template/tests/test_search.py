@@ -7,6 +7,7 @@ from ml.metrics import get_metric
 from ml.preprocessing import build_preprocessor
 from ml.roles import infer_roles
 from ml.search import (
+    Candidate,
     build_estimator,
     sample_for_search,
     search_family,
@@ -15,6 +16,7 @@ from ml.search import (
     skipped,
     too_many_rows,
 )
+from ml.settings import SearchSettings
 
 FAMILIES = {
     "always_majority": {
@@ -29,27 +31,36 @@ FAMILIES = {
 }
 
 
+def search_settings(strategy: str, iterations: int, families: dict = FAMILIES) -> SearchSettings:
+    """Return search settings over `families`, three folds, every row searched."""
+    return SearchSettings(
+        hyperparameters_tuning=True,
+        strategy=strategy,
+        iterations=iterations,
+        cv_folds=3,
+        max_rows=100_000,
+        model_families=families,
+    )
+
+
 def preprocessor_for(features: pd.DataFrame):
     """Return an unfitted preprocessor for these columns, roles inferred."""
     return build_preprocessor(features, infer_roles(features, {}), True, max_features=100)
 
 
-def search_all(frame: pd.DataFrame, metric_name: str) -> list[dict]:
+def search_all(frame: pd.DataFrame, metric_name: str) -> list[Candidate]:
     features = frame.drop(columns=["target"])
     return [
         search_family(
             family,
-            spec,
+            search_settings("grid", iterations=2),
             features,
             frame["target"],
             preprocessor_for(features),
             get_metric(metric_name),
-            strategy="grid",
-            iterations=2,
-            cv_folds=3,
             random_state=0,
         )
-        for family, spec in FAMILIES.items()
+        for family in FAMILIES
     ]
 
 
@@ -73,14 +84,11 @@ def test_random_search_never_asks_for_more_candidates_than_exist(
 ) -> None:
     result = search_family(
         "logistic_regression",
-        FAMILIES["logistic_regression"],
+        search_settings("random", iterations=50),
         mixed_frame[["signal"]],
         mixed_frame["target"],
         preprocessor_for(mixed_frame[["signal"]]),
         get_metric("accuracy"),
-        strategy="random",
-        iterations=50,
-        cv_folds=3,
         random_state=0,
     )
     assert result.params["C"] in (0.1, 1.0)
@@ -103,14 +111,11 @@ def test_ranges_are_drawn_in_random_search(mixed_frame: pd.DataFrame) -> None:
     }
     result = search_family(
         "logistic_regression",
-        spec,
+        search_settings("random", iterations=3, families={"logistic_regression": spec}),
         mixed_frame[["signal"]],
         mixed_frame["target"],
         preprocessor_for(mixed_frame[["signal"]]),
         get_metric("accuracy"),
-        strategy="random",
-        iterations=3,
-        cv_folds=3,
         random_state=0,
     )
     assert isinstance(result.params["C"], float)
@@ -133,17 +138,15 @@ def test_grid_search_needs_lists_and_bad_spaces_are_named() -> None:
 def test_a_metric_that_needs_probabilities_refuses_an_estimator_without_them(
     mixed_frame: pd.DataFrame,
 ) -> None:
+    svm = {"estimator": "sklearn.svm.SVC", "search_space": {"C": [1.0]}}
     with pytest.raises(ValueError, match="SVC gives no class probabilities, which the metric"):
         search_family(
             "svm",
-            {"estimator": "sklearn.svm.SVC", "search_space": {"C": [1.0]}},
+            search_settings("grid", iterations=1, families={"svm": svm}),
             mixed_frame[["signal"]],
             mixed_frame["target"],
             preprocessor_for(mixed_frame[["signal"]]),
             get_metric("roc_auc"),
-            strategy="grid",
-            iterations=1,
-            cv_folds=3,
             random_state=0,
         )
 
@@ -184,3 +187,15 @@ def test_a_sample_just_under_the_rows_falls_back_to_a_plain_draw(
     features, target = mixed_frame.drop(columns=["target"]), mixed_frame["signal"]
     sample, _ = sample_for_search(features, target, len(features) - 3, "regression", 0)
     assert len(sample) == len(features) - 3
+
+
+def test_a_familys_search_settings_hold_only_what_its_search_depends_on() -> None:
+    settings = search_settings("grid", iterations=2).model_copy(
+        update={"resources": {"cpu_count": 2}}
+    )
+    one = settings.of_family("logistic_regression")
+    assert one.model_families == {
+        "logistic_regression": settings.model_families["logistic_regression"]
+    }
+    assert one.resources == {}
+    assert (one.strategy, one.iterations, one.cv_folds) == ("grid", 2, 3)

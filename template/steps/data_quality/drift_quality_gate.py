@@ -8,7 +8,7 @@ from zenml.logger import get_logger
 from ml.drift import DriftSummary, failed_drift_gates
 from ml.history import BatchRecord, History
 from ml.monitoring import batch_key
-from ml.settings import MonitoringConfig
+from ml.settings import DriftSettings, MonitoringConfig
 
 logger = get_logger(__name__)
 
@@ -16,17 +16,18 @@ logger = get_logger(__name__)
 @step
 def drift_quality_gate(
     drift_summary: DriftSummary,
-    max_drifted_share: float,
-    max_missing_share_increase: float,
+    drift: DriftSettings,
     monitoring: MonitoringConfig | None = None,
     data_version: str | None = None,
 ) -> None:
-    """Raise when a data-quality gate fails, so nothing is predicted on bad data.
+    """Raise when a data-quality gate of `drift` fails, so nothing is predicted on bad data.
 
     With `monitoring`, a refused batch is recorded in the history first, with its drift
     and no predictions, so that the retrain trigger counts it.
     """
-    failures = failed_drift_gates(drift_summary, max_drifted_share, max_missing_share_increase)
+    failures = failed_drift_gates(
+        drift_summary, drift.max_drifted_share, drift.max_missing_share_increase
+    )
     if failures:
         if monitoring is not None:
             record_refused_batch(drift_summary, monitoring, data_version)

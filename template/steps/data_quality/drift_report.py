@@ -8,6 +8,7 @@ from zenml import get_step_context, step
 from zenml.types import HTMLString
 
 from ml.drift import DriftSummary
+from ml.settings import DriftSettings
 
 
 @step
@@ -15,19 +16,20 @@ def drift_report(
     reference: pd.DataFrame,
     current: pd.DataFrame,
     preprocess_pipeline: Pipeline,
-    sample_rows: int,
+    drift: DriftSettings,
 ) -> tuple[
     Annotated[DriftSummary, "drift_summary"],
     Annotated[HTMLString, "drift_report"],
     Annotated[str, "drift_snapshot"],
 ]:
-    """Compare the new rows with the training rows, feature by feature.
+    """Compare the new rows with the training rows, feature by feature, on a sample.
 
-    The columns compared are the version's features other than dates (its data
-    contract, on `preprocess_pipeline`, records their roles). Returns the summary that
-    the gate checks, the full report, which the dashboard shows as a visualization and
-    which opens with the version's model card, and the report as an Evidently snapshot
-    (JSON), which the monitoring workspace shows.
+    At most `drift.sample_rows` rows of each are compared. The columns compared are the
+    version's features other than dates (its data contract, on `preprocess_pipeline`,
+    records their roles). Returns the summary that the gate checks, the full report,
+    which the dashboard shows as a visualization and which opens with the version's
+    model card, and the report as an Evidently snapshot (JSON), which the monitoring
+    workspace shows.
     """
     from ml.card import with_card
     from ml.drift import build_drift_report, drifting_columns
@@ -37,7 +39,7 @@ def drift_report(
     summary, html, snapshot = build_drift_report(
         reference,
         current,
-        sample_rows,
+        drift.sample_rows,
         roles=drifting_columns(contract),
     )
     card = context.model.get_artifact("model_card")
