@@ -274,6 +274,9 @@ class ServingSettings(Settings):
     max_request_bytes: int = Field(ge=1024)
     max_concurrent_runs: int = Field(ge=1)
     deploy_timeout: int = Field(ge=1)
+    # Whether the service records each answered row in the monitoring history (request
+    # data) and answers its prediction_id; off unless the user turns it on.
+    record_predictions: bool = False
 
 
 Config = TypeVar("Config", bound=Settings)

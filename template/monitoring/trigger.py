@@ -17,10 +17,13 @@ from ml.settings import MonitoringConfig, ScheduleSettings, TrainingConfig
 def check_trigger(training: TrainingConfig, monitoring: MonitoringConfig) -> TriggerDecision:
     """Say whether the trigger fires and why, and alert when it fires.
 
-    Each batch's figures go to its model version's metadata first.
+    The online service's days that are over become batches first (monitoring.online),
+    and each batch's figures go to its model version's metadata.
     """
+    from monitoring.online import close_online_days
     from stack.components import post_alert
 
+    close_online_days(History(monitoring.history_path), monitoring.estimate_rows)
     _, records, decision = read_history(monitoring)
     log_batches_to_versions(records)
     if not decision.fired:

@@ -47,19 +47,41 @@ class ServingConfig:
     max_request_bytes: int
     deploy_timeout: int
     max_concurrent_runs: int
+    record_predictions: bool = False
+    # configs/monitoring.yaml's, when record_predictions is on; else None.
+    history_path: str | None = None
+    id_column: str | None = None
 
     @classmethod
     def load(cls, folder: Path = CONFIGS) -> ServingConfig:
-        """Read both files, naming the file and the key when one is wrong."""
-        from ml.settings import ServingSettings, TrainingConfig, load_settings
+        """Read the files, naming the file and the key when one is wrong.
+
+        configs/monitoring.yaml is read only when the service records its predictions.
+        """
+        from ml.settings import MonitoringConfig, ServingSettings, TrainingConfig, load_settings
 
         training = load_settings("training", TrainingConfig, folder)
         serving = load_settings("serving", ServingSettings, folder)
+        history: dict[str, Any] = {}
+        if serving.record_predictions:
+            monitoring = load_settings("monitoring", MonitoringConfig, folder)
+            history = {"history_path": monitoring.history_path, "id_column": monitoring.id_column}
         return cls(
             model_name=training.model.name,
             stage=training.parameters.promotion.target_environment,
             **serving.model_dump(),
+            **history,
         )
+
+    def recording(self) -> dict[str, Any] | None:
+        """Return the service's recording settings (serving.recording), or None when off."""
+        if not self.record_predictions:
+            return None
+        return {
+            "history_path": self.history_path,
+            "id_column": self.id_column,
+            "model_name": self.model_name,
+        }
 
 
 @dataclass(frozen=True)
@@ -179,6 +201,7 @@ def deployment_settings(config: ServingConfig, deployer_flavor: str) -> Any:
                 extension_kwargs={
                     "max_request_bytes": config.max_request_bytes,
                     "max_concurrent_runs": config.max_concurrent_runs,
+                    "recording": config.recording(),
                 },
             )
         ],
