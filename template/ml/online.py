@@ -19,7 +19,7 @@ import io
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from ml.estimation import PerformanceEstimator
-from ml.history import BatchRecord, History, _fileio
+from ml.history import BatchRecord, History, HistoryError, _fileio
 from ml.monitoring import PREDICTION_ID, batch_key, own_prediction_ids
 from ml.prediction import ServedModel, prepared_rows, records_to_frame
 
@@ -151,8 +151,16 @@ def read_day(history: History, day: date) -> pd.DataFrame:
     for name in sorted(_names(history, ONLINE, day.isoformat())):
         if not name.endswith(".parquet"):
             continue  # the closed marker, or a file being written
-        with history._open(history._path(ONLINE, day.isoformat(), name), "rb") as file:
-            frames.append(pd.read_parquet(io.BytesIO(file.read())))
+        path = history._path(ONLINE, day.isoformat(), name)
+        with history._open(path, "rb") as file:
+            content = file.read()
+        try:
+            frames.append(pd.read_parquet(io.BytesIO(content)))
+        except (OSError, ValueError) as error:
+            raise HistoryError(
+                f"{path} is damaged ({str(error).splitlines()[0]}): restore it from a copy, "
+                "or delete it to forget that request's predictions."
+            ) from None
     if not frames:
         return pd.DataFrame(columns=[PREDICTION_ID, PREDICTED_AT, MODEL_NAME, MODEL_VERSION])
     return pd.concat(frames, ignore_index=True).sort_values(PREDICTED_AT, kind="stable")
@@ -167,26 +175,35 @@ class VersionFacts:
     estimator: PerformanceEstimator | None
 
 
+@dataclass
+class ClosedDays:
+    """What closing did: the new batches, and why a day could not be closed, a line each."""
+
+    batches: list[BatchRecord] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
 def close_days(
     history: History,
     version_facts: Callable[[str, int], VersionFacts],
     estimate_rows: int,
     now: datetime,
-) -> list[BatchRecord]:
-    """Record each day that is over as one batch per model version; return the new batches.
+) -> ClosedDays:
+    """Record each day that is over as one batch per model version; say what was done.
 
     A day is over `CLOSING_GRACE` after its end (UTC). `version_facts(model_name,
-    version)` gives the version's metric, contract, preprocessing and estimator. A
-    batch recorded already is kept as it is, with the labels it has.
+    version)` gives the version's metric, contract, preprocessing and estimator, or
+    raises a LookupError or ValueError, which leaves that day open, to be tried again.
+    A batch recorded already is kept as it is, with the labels it has.
     """
-    closed = []
+    closed = ClosedDays()
     last_open = day_of(now - CLOSING_GRACE)
     with history.lock():
         for day in recorded_days(history):
             if day >= last_open or is_closed(history, day):
                 continue
             predictions = read_day(history, day)
-            batches = []
+            batches, complete = [], True
             for (model_name, version), rows in predictions.groupby(
                 [MODEL_NAME, MODEL_VERSION], sort=True
             ):
@@ -194,10 +211,20 @@ def close_days(
                 batches.append(batch_id)
                 if history.batch(batch_id) is not None:
                     continue
-                facts = version_facts(str(model_name), int(version))
+                try:
+                    facts = version_facts(str(model_name), int(version))
+                except (LookupError, ValueError) as error:
+                    closed.problems.append(
+                        f"The online predictions of {day} by version {version} stay open: "
+                        f"{str(error).splitlines()[0]}"
+                    )
+                    complete = False
+                    continue
                 record, stored = day_batch(batch_id, rows, facts, estimate_rows)
                 history.write_batch(record, stored)
-                closed.append(record)
+                closed.batches.append(record)
+            if not complete:
+                continue
             marker = {"closed_at": now.isoformat(timespec="seconds"), "batches": batches}
             history._write_atomic(
                 history._path(ONLINE, day.isoformat(), CLOSED), json.dumps(marker).encode()

@@ -20,11 +20,10 @@ def version_facts(model_name: str, model_version: int) -> VersionFacts:
 
     version = Client().get_model_version(model_name, model_version)
     preprocess = version.get_artifact("preprocess_pipeline")
-    model = version.get_artifact("model")
-    if preprocess is None or model is None:
-        raise ValueError(
-            f"Version {model_version} of '{model_name}' has no preprocess_pipeline or model "
-            "artifact, so its online predictions cannot become a batch: was it deleted?"
+    if preprocess is None:
+        raise LookupError(
+            f"version {model_version} of '{model_name}' has no preprocess_pipeline artifact: "
+            "its online predictions cannot become a batch until it is restored."
         )
     estimator_artifact = version.get_artifact("performance_estimator")
     estimator = estimator_artifact.load() if estimator_artifact is not None else None
@@ -41,22 +40,24 @@ def version_facts(model_name: str, model_version: int) -> VersionFacts:
 
 
 def close_online_days(history: History, estimate_rows: int) -> list[BatchRecord]:
-    """Close the online days that are over into batches; say what was closed, a line each.
+    """Close the online days that are over into batches; say what was done, a line each.
 
-    A history that cannot be read, or a version that is gone, stops the command in one
-    line; days closed before it stay closed.
+    A history that cannot be read stops the command in one line; a day whose version
+    is gone from ZenML stays open, with a warning, and the command goes on.
     """
     try:
         if not recorded_days(history):
             return []
         closed = close_days(history, version_facts, estimate_rows, now_utc())
-    except (ValueError, KeyError, OSError) as error:
+    except (ValueError, OSError) as error:
         raise click.ClickException(str(error).splitlines()[0]) from None
-    for record in closed:
+    for record in closed.batches:
         estimated = "none" if record.estimated is None else f"{record.estimated:.4f}"
         click.echo(
             f"Online predictions of {record.predicted_at:%Y-%m-%d} by version "
             f"{record.model_version} became batch {record.batch_id} ({record.rows} rows; "
             f"estimated {record.metric}: {estimated})."
         )
-    return closed
+    for problem in closed.problems:
+        click.echo(f"Warning: {problem}", err=True)
+    return closed.batches

@@ -227,8 +227,9 @@ def test_a_day_over_becomes_one_batch_per_version_that_labels_join(
         return facts(replace(served, version=version), mixed_frame)
 
     # Not before the day ends, and its grace after.
-    assert close_days(history, version_facts, 100, NOON + timedelta(hours=12, minutes=14)) == []
-    closed = close_days(history, version_facts, 100, NOON + timedelta(hours=12, minutes=15))
+    early = close_days(history, version_facts, 100, NOON + timedelta(hours=12, minutes=14))
+    assert early.batches == [] and early.problems == []
+    closed = close_days(history, version_facts, 100, NOON + timedelta(hours=12, minutes=15)).batches
     assert [record.batch_id for record in closed] == [
         online_batch_id(MODEL, 3, NOON.date()),
         online_batch_id(MODEL, 4, NOON.date()),
@@ -240,7 +241,7 @@ def test_a_day_over_becomes_one_batch_per_version_that_labels_join(
     assert three.estimated is not None and 0.5 < three.estimated <= 1
     assert history.batches() == closed
     assert [day.day for day in open_days(history)] == [NOON.date() + timedelta(days=1)]
-    later = close_days(history, version_facts, 100, NOON + timedelta(days=3))
+    later = close_days(history, version_facts, 100, NOON + timedelta(days=3)).batches
     assert [(record.rows, record.model_version) for record in later] == [(5, 4)]
     assert asked == [3, 4, 4]  # a day closed once is not read again
     assert open_days(history) == []
@@ -301,3 +302,32 @@ def test_labels_for_a_day_still_open_are_named_and_the_status_shows_it(
             "closes_at": f"{today + timedelta(days=1)}T00:15:00+00:00",
         }
     ]
+
+
+def test_a_day_whose_version_is_gone_stays_open_and_is_closed_later(
+    served: ServedModel, mixed_frame: pd.DataFrame, rows: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    root = tmp_path / "history"
+    history = History(str(root))
+    answer_at(root, served, rows, NOON)
+    answer_at(root, replace(served, version=4), rows, NOON)
+    gone = {4}
+
+    def version_facts(model_name: str, version: int) -> VersionFacts:
+        if version in gone:
+            raise KeyError(f"No model version found for name '{model_name}' and version {version}")
+        return facts(replace(served, version=version), mixed_frame)
+
+    after = NOON + timedelta(days=1)
+    first = close_days(history, version_facts, 100, after)
+    assert [record.model_version for record in first.batches] == [3]
+    assert first.problems == [
+        f'The online predictions of {NOON.date()} by version 4 stay open: "No model version '
+        f"found for name '{MODEL}' and version 4\""
+    ]
+    assert [day.day for day in open_days(history)] == [NOON.date()]
+    gone.clear()
+    second = close_days(history, version_facts, 100, after)
+    assert [record.model_version for record in second.batches] == [4]  # 3 is kept as it was
+    assert second.problems == [] and open_days(history) == []
+    assert len(history.batches()) == 2
