@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -461,6 +463,15 @@ def test_recorded_online_predictions_go_to_the_history_and_never_to_zenmls_store
         assert "4 labels are for online predictions of days still open" in output, output
         history = run_in_project(served.project, ["-m", "monitoring", "status"], capture=True)
         assert "online, open  version" in history.stdout and " 4 rows " in history.stdout
+        # A day later (its folder moved back a day), --labels closes it with ZenML's version.
+        (today,) = (served.project / "monitoring_history/online").iterdir()
+        day = date.fromisoformat(today.name) - timedelta(days=1)
+        today.rename(today.with_name(day.isoformat()))
+        output = run(served.project, "--labels", str(labels))
+        closed = re.search(rf"became batch (online-{day:%Y%m%d}-v\d+-\w+) \(4 rows; ", output)
+        assert closed and "estimated accuracy: 0." in output, output
+        history = run_in_project(served.project, ["-m", "monitoring", "status"], capture=True)
+        assert closed[1] in history.stdout and "online, open" not in history.stdout
     finally:
         settings.write_text(original)
     assert "redeployed: its code or settings changed" in served.serving("serve")
