@@ -54,8 +54,8 @@ def close_online_days(history: History, estimate_rows: int) -> list[BatchRecord]
     for record in closed.batches:
         estimated = "none" if record.estimated is None else f"{record.estimated:.4f}"
         click.echo(
-            f"Online predictions of {record.predicted_at:%Y-%m-%d} by version "
-            f"{record.model_version} became batch {record.batch_id} ({record.rows} rows; "
+            f"A day of online predictions by version {record.model_version} became "
+            f"batch {record.batch_id} ({record.rows} rows; "
             f"estimated {record.metric}: {estimated})."
         )
     for problem in closed.problems:
