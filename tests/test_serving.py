@@ -8,6 +8,8 @@ rows); the tests that change what is served run last, in file order.
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +17,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -426,6 +429,62 @@ def test_another_server_on_the_recorded_port_is_not_taken_for_the_service(
     finally:
         foreign.terminate()
         foreign.wait(timeout=30)
+
+
+def test_recorded_online_predictions_go_to_the_history_and_never_to_zenmls_store(
+    served: Served, tmp_path: Path
+) -> None:
+    settings = served.project / "configs/serving.yaml"
+    original = settings.read_text()
+    settings.write_text(original.replace("record_predictions: false", "record_predictions: true"))
+    try:
+        assert "redeployed: its code or settings changed" in served.serving("serve")
+        served.refresh_url()
+        row = {**probe(served.project)["rows"][0], "signal": SECRET_MARK}
+        ids = []
+        for path in ("/invoke", "/predict"):
+            response = served.post(path, [row, row])
+            assert response.status_code == 200, response.text
+            outputs = response.json()["outputs"]
+            assert len(outputs["prediction_ids"]) == 2 and outputs["warnings"] == []
+            ids += outputs["prediction_ids"]
+        leaks = subprocess.run(
+            ["grep", "-rlaF", str(SECRET_MARK), ".", "--exclude-dir=monitoring_history"],
+            cwd=served.project,
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+        assert leaks == [], f"request values found in {leaks}"  # ZenML's store, logs, runs
+        stored = run_in_project(
+            served.project,
+            [
+                "-c",
+                "import json, pandas as pd, pathlib; print(json.dumps([json.loads(row) for "
+                "path in sorted(pathlib.Path('monitoring_history/online').rglob('*.parquet')) "
+                "for row in pd.read_parquet(path)['row']]))",
+            ],
+            capture=True,
+        )
+        assert [found["signal"] for found in json.loads(stored.stdout)] == [SECRET_MARK] * 4
+        labels = tmp_path / "labels.csv"
+        pd.DataFrame({"prediction_id": ids, "churned": ["yes"] * 4}).to_csv(labels, index=False)
+        output = run(served.project, "--labels", str(labels))
+        assert "4 labels are for online predictions of days still open" in output, output
+        history = run_in_project(served.project, ["-m", "monitoring", "status"], capture=True)
+        assert "online, open  version" in history.stdout and " 4 rows " in history.stdout
+        # A day later (its folder moved back a day), --labels closes it with ZenML's version.
+        (today,) = (served.project / "monitoring_history/online").iterdir()
+        day = date.fromisoformat(today.name) - timedelta(days=1)
+        today.rename(today.with_name(day.isoformat()))
+        output = run(served.project, "--labels", str(labels))
+        closed = re.search(rf"became batch (online-{day:%Y%m%d}-v\d+-\w+) \(4 rows; ", output)
+        assert closed and re.search(r"estimated accuracy: [01]\.\d{4}\)", output), output
+        history = run_in_project(served.project, ["-m", "monitoring", "status"], capture=True)
+        assert closed[1] in history.stdout and "online, open" not in history.stdout
+    finally:
+        settings.write_text(original)
+    assert "redeployed: its code or settings changed" in served.serving("serve")
+    served.refresh_url()
 
 
 def test_a_dead_service_is_brought_back_and_stop_frees_the_port(served: Served) -> None:

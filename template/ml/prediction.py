@@ -56,12 +56,7 @@ def predict(rows: pd.DataFrame, served: ServedModel, with_probabilities: bool = 
     Raises a ContractViolation, naming the column or type, when the rows cannot be
     predicted; a target column in the rows is ignored.
     """
-    checked, warnings = enforce_contract(rows, served.contract)
-    checked = numeric_gaps_as_floats(checked, served.contract)
-    if not all("role" in spec for spec in served.contract["columns"].values()):
-        # A version trained before column roles imputes only NaN gaps in text columns.
-        text = checked.select_dtypes(include="object").columns
-        checked = checked.assign(**{name: checked[name].fillna(np.nan) for name in text})
+    checked, warnings = prepared_rows(rows, served)
     warnings += inference_warnings(served.preprocess_pipeline, checked)
     featureless = rows_without_features(checked, served.contract)
     if featureless:
@@ -83,6 +78,20 @@ def predict(rows: pd.DataFrame, served: ServedModel, with_probabilities: bool = 
             index=rows.index,
         )
     return Prediction(labels=labels, probabilities=probabilities, warnings=warnings)
+
+
+def prepared_rows(rows: pd.DataFrame, served: ServedModel) -> tuple[pd.DataFrame, list[str]]:
+    """Return raw rows checked against the contract and typed as preprocessing reads them.
+
+    Also returns the contract's warnings; raises a ContractViolation as `predict` does.
+    """
+    checked, warnings = enforce_contract(rows, served.contract)
+    checked = numeric_gaps_as_floats(checked, served.contract)
+    if not all("role" in spec for spec in served.contract["columns"].values()):
+        # A version trained before column roles imputes only NaN gaps in text columns.
+        text = checked.select_dtypes(include="object").columns
+        checked = checked.assign(**{name: checked[name].fillna(np.nan) for name in text})
+    return checked, warnings
 
 
 def rows_without_features(frame: pd.DataFrame, contract: dict[str, Any]) -> int:

@@ -293,16 +293,43 @@ class ServingConfig(Settings):
     max_request_bytes: int = Field(ge=1024)
     max_concurrent_runs: int = Field(ge=1)
     deploy_timeout: int = Field(ge=1)
+    # Whether the service records each answered row in the monitoring history (request
+    # data) and answers its prediction_id; off unless the user turns it on.
+    record_predictions: bool = False
+    # configs/monitoring.yaml's, given while record_predictions is on; None otherwise.
+    history_path: str | None = None
+    id_column: str | None = None
 
     @classmethod
     def load(cls, folder: Path = CONFIGS) -> ServingConfig:
-        """Read configs/serving.yaml and configs/training.yaml, naming the file and key at fault."""
+        """Read configs/serving.yaml and configs/training.yaml, naming the file and key at fault.
+
+        configs/monitoring.yaml is read only while the service records its predictions.
+        """
         training = load_settings("training", TrainingConfig, folder)
-        staged = {
+        given: dict[str, Any] = {
             "model_name": training.model.name,
             "stage": training.parameters.promotion.target_environment,
+            "history_path": None,
+            "id_column": None,
         }
-        return load_settings("serving", cls, folder, given=staged)
+        serving = load_settings("serving", cls, folder, given=given)
+        if not serving.record_predictions:
+            return serving
+        monitoring = load_settings("monitoring", MonitoringConfig, folder)
+        return serving.model_copy(
+            update={"history_path": monitoring.history_path, "id_column": monitoring.id_column}
+        )
+
+    def recording(self) -> dict[str, Any] | None:
+        """Return the service's recording settings (serving.recording), or None when off."""
+        if not self.record_predictions:
+            return None
+        return {
+            "history_path": self.history_path,
+            "id_column": self.id_column,
+            "model_name": self.model_name,
+        }
 
 
 Config = TypeVar("Config", bound=BaseModel)

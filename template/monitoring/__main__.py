@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import Any
 
 import click
 
 from ml import PROJECT_ROOT
 from ml.history import History, HistoryError
 from ml.monitoring import status_line, status_rows
+from ml.online import open_days
 from ml.settings import MonitoringConfig, TrainingConfig, load_settings
 from upstream import exit_without_teardown
 
@@ -25,19 +27,31 @@ def main() -> None:
 @main.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print the history as JSON.")
 def status_command(as_json: bool) -> None:
-    """Print a line per batch (time, version, rows, drift, metric, labels) and the trigger."""
+    """Print a line per batch (time, version, rows, drift, metric, labels) and the trigger.
+
+    Online predictions of days that are not batches yet get a line per day.
+    """
     from monitoring.trigger import read_history
 
     history, records, decision = read_history(load_settings("monitoring", MonitoringConfig))
+    try:
+        still_open = open_days(history)
+    except (HistoryError, OSError, ValueError) as error:
+        raise click.ClickException(str(error).splitlines()[0]) from None
     rows = status_rows(records)
     if as_json:
         trigger = {"fired": decision.fired, "reason": decision.reason, "batches": decision.batches}
-        click.echo(json.dumps({"batches": rows, "trigger": trigger}, indent=2))
+        shown: dict[str, Any] = {"batches": rows, "trigger": trigger}
+        if still_open:  # only a service that records its predictions has these
+            shown["open_online_days"] = [day.as_json() for day in still_open]
+        click.echo(json.dumps(shown, indent=2))
         return
-    if not rows:
+    if not rows and not still_open:
         click.echo(f"No batch in {history.root} yet: `python run.py` predicts one.")
     for row in rows:
         click.echo(status_line(row))
+    for day in still_open:
+        click.echo(day.describe())
     state = "would fire" if decision.fired else "holds"
     click.echo(f"Retrain trigger: {state}: {decision.reason}.")
 

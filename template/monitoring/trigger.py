@@ -20,11 +20,14 @@ logger = get_logger(__name__)
 def check_trigger(model_name: str, monitoring: MonitoringConfig) -> TriggerDecision:
     """Say whether the trigger fires and why, and alert when it fires.
 
-    Each batch's figures go to its model version's metadata first. A damaged history
+    Each batch's figures go to its model version's metadata first, after the online
+    service's days that are over became batches (monitoring.online). A damaged history
     raises HistoryError, which names the batch and the fix.
     """
+    from monitoring.online import close_online_days
     from stack.components import post_alert
 
+    close_online_days(History(monitoring.history_path), monitoring.estimate_rows)
     _, records, decision = evaluate_history(monitoring)
     log_batches_to_versions(records)
     if not decision.fired:

@@ -91,7 +91,8 @@ def fingerprint(config: ServingConfig, deployer: Any) -> str:
     body limit or prediction function is deployed again rather than kept.
     """
     digest = hashlib.sha256()
-    digest.update(json.dumps(config.model_dump(), sort_keys=True).encode())
+    # Defaults left out: a setting added later, left at its default, redeploys nothing.
+    digest.update(json.dumps(config.model_dump(exclude_defaults=True), sort_keys=True).encode())
     digest.update(str(deployer.id).encode())
     # The auth key is compared by auth_key_changed; a digest of it would leak it to a guess.
     settings = {key: value for key, value in deployer.configuration.items() if key != "auth_key"}
@@ -149,6 +150,7 @@ def deployment_settings(config: ServingConfig, deployer_flavor: str) -> Any:
                 extension_kwargs={
                     "max_request_bytes": config.max_request_bytes,
                     "max_concurrent_runs": config.max_concurrent_runs,
+                    "recording": config.recording(),
                 },
             )
         ],

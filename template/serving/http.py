@@ -3,7 +3,9 @@
 `POST /invoke` runs the online inference pipeline (a ZenML run is recorded, without the
 rows); `POST /predict` calls the same prediction function directly and records no run.
 Both take `{"parameters": {"rows": [{column: value, ...}, ...]}}` and answer
-`{"outputs": {"predictions", "probabilities", "model_version", "warnings"}}`.
+`{"outputs": {"predictions", "probabilities", "model_version", "warnings"}}`; with
+`record_predictions` on (configs/serving.yaml), `outputs` also holds `prediction_ids`, a
+row's id in the history (serving/recording.py), and nothing else changes.
 `GET /identity` states which deployment, model version and serving fingerprint this
 service is (serving/identity.py), so that a client can tell it from whatever else
 answers at its URL.
@@ -34,6 +36,7 @@ from fastapi.responses import JSONResponse
 from ml.contract import ContractViolation, enforce_contract, repeated_names
 from ml.prediction import ServedModel, predict, records_to_frame
 from serving.identity import IDENTITY_PATH
+from serving.recording import OnlineRecorder, RecordingSettings
 
 logger = logging.getLogger(__name__)
 
@@ -254,12 +257,15 @@ def add_endpoints(
     served_model: Callable[[], ServedModel],
     record_run: Callable[[list[dict[str, Any]]], dict[str, Any]],
     identity: dict[str, Any],
+    recorder: OnlineRecorder | None = None,
 ) -> None:
     """Add the prediction endpoints, `/identity` and their guard to a FastAPI app.
 
     `served_model` returns the loaded version; `record_run` runs the online inference
     pipeline on rows that passed every check here, and returns its answer. At most
     `max_concurrent_runs` runs are recorded at once; `/invoke` answers 503 beyond.
+    `recorder`, when given, records every answered request in the history and adds
+    its prediction ids to the answer.
     """
     app.add_middleware(RequestGuard, auth_key=auth_key, max_request_bytes=max_request_bytes)
     recording = threading.BoundedSemaphore(max_concurrent_runs)
@@ -284,9 +290,22 @@ def add_endpoints(
         served = served_model()
         return {"outputs": predict(records_to_frame(rows), served).as_outputs(served.version)}
 
+    def recorded(
+        recorder: OnlineRecorder,
+        handler: Callable[..., dict[str, Any]],
+        rows: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        try:
+            started = recorder.start(rows, served_model().version)
+        except ValueError as error:  # ids missing or repeated: before any run
+            raise RequestError(422, str(error)) from None
+        return recorder.finish(started, handler(started.rows))
+
     async def answer(request: Request, handler: Callable[..., dict[str, Any]]) -> JSONResponse:
         try:
             rows = parse_rows(await request.body())
+            if recorder is not None:
+                return JSONResponse(await run_in_threadpool(recorded, recorder, handler, rows))
             return JSONResponse(await run_in_threadpool(handler, rows))
         except RequestError as error:
             return JSONResponse(
@@ -346,10 +365,16 @@ def add_endpoints(
         return await answer(request, predict_directly)
 
 
-def install(app_runner: Any, max_request_bytes: int, max_concurrent_runs: int) -> None:
+def install(
+    app_runner: Any,
+    max_request_bytes: int,
+    max_concurrent_runs: int,
+    recording: dict[str, Any] | None = None,
+) -> None:
     """Install the prediction endpoints, their guard and error handlers on the service.
 
     A ZenML app extension: it runs once, when the deployment's FastAPI app is built.
+    `recording` holds the RecordingSettings when record_predictions is on.
     """
     from serving.identity import ServiceIdentity
     from upstream import deployment_app_parts, record_pipeline_run, run_state
@@ -376,4 +401,5 @@ def install(app_runner: Any, max_request_bytes: int, max_concurrent_runs: int) -
         served_model=served_model,
         record_run=record_run,
         identity=ServiceIdentity.of(deployment).as_json(),
+        recorder=OnlineRecorder(RecordingSettings(**recording)) if recording else None,
     )

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 
 from ml.prediction import ServedModel, predict, records_to_frame
 from serving.http import add_endpoints
+from serving.recording import OnlineRecorder
 
 KEY = "a-test-key"
 IDENTITY = {"deployment": "test", "model_version": 3}
@@ -32,6 +33,7 @@ class Service:
         max_request_bytes: int = 20_000,
         max_concurrent_runs: int = 4,
         on_run: Callable[[], object] = lambda: None,
+        recorder: OnlineRecorder | None = None,
     ) -> None:
         self.served = served
         self.recorded: list[list[dict[str, Any]]] = []
@@ -45,6 +47,7 @@ class Service:
             served_model=lambda: served,
             record_run=self.record_run,
             identity=IDENTITY,
+            recorder=recorder,
         )
 
     def record_run(self, rows: list[dict[str, Any]]) -> dict[str, Any]:
