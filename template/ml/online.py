@@ -194,41 +194,42 @@ def close_days(
     A day is over `CLOSING_GRACE` after its end (UTC). `version_facts(model_name,
     version)` gives the version's metric, contract, preprocessing and estimator, or
     raises a LookupError or ValueError, which leaves that day open, to be tried again.
-    A batch recorded already is kept as it is, with the labels it has.
+    A batch recorded already is kept as it is, with the labels it has. Two closers at once
+    write the same batches (the estimate's sample is seeded); a record rewritten without a
+    labels part that landed meanwhile is brought up to date by the next reader.
     """
     closed = ClosedDays()
     last_open = day_of(now - CLOSING_GRACE)
-    with history.lock():
-        for day in recorded_days(history):
-            if day >= last_open or is_closed(history, day):
+    for day in recorded_days(history):
+        if day >= last_open or is_closed(history, day):
+            continue
+        predictions = read_day(history, day)
+        batches, complete = [], True
+        for (model_name, version), rows in predictions.groupby(
+            [MODEL_NAME, MODEL_VERSION], sort=True
+        ):
+            batch_id = online_batch_id(str(model_name), int(version), day)
+            batches.append(batch_id)
+            if history.batch(batch_id) is not None:
                 continue
-            predictions = read_day(history, day)
-            batches, complete = [], True
-            for (model_name, version), rows in predictions.groupby(
-                [MODEL_NAME, MODEL_VERSION], sort=True
-            ):
-                batch_id = online_batch_id(str(model_name), int(version), day)
-                batches.append(batch_id)
-                if history.batch(batch_id) is not None:
-                    continue
-                try:
-                    facts = version_facts(str(model_name), int(version))
-                except (LookupError, ValueError) as error:
-                    closed.problems.append(
-                        f"The online predictions of {day} by version {version} stay open: "
-                        f"{str(error).splitlines()[0]}"
-                    )
-                    complete = False
-                    continue
-                record, stored = day_batch(batch_id, rows, facts, estimate_rows)
-                history.write_batch(record, stored)
-                closed.batches.append(record)
-            if not complete:
+            try:
+                facts = version_facts(str(model_name), int(version))
+            except (LookupError, ValueError) as error:
+                closed.problems.append(
+                    f"The online predictions of {day} by version {version} stay open: "
+                    f"{str(error).splitlines()[0]}"
+                )
+                complete = False
                 continue
-            marker = {"closed_at": now.isoformat(timespec="seconds"), "batches": batches}
-            history._write_atomic(
-                history._path(ONLINE, day.isoformat(), CLOSED), json.dumps(marker).encode()
-            )
+            record, stored = day_batch(batch_id, rows, facts, estimate_rows)
+            history.write_batch(record, stored)
+            closed.batches.append(record)
+        if not complete:
+            continue
+        marker = {"closed_at": now.isoformat(timespec="seconds"), "batches": batches}
+        history._write_atomic(
+            history._path(ONLINE, day.isoformat(), CLOSED), json.dumps(marker).encode()
+        )
     return closed
 
 
